@@ -35,8 +35,9 @@ class Trajectory:
         losses: shape (steps + 1, *batch).
         grad_norms: Euclidean norm of the (noise-free) gradient at each
             position, shape (steps + 1, *batch).
-        diverged_at: int array shaped batch: the first step whose position or
-            loss was non-finite or ran away, -1 where the run stayed finite.
+        diverged_at: int array shaped batch: the first step whose position,
+            loss or gradient was non-finite or ran away, -1 where the run
+            stayed finite.
         label: the optimizer's name, for legends and colours.
     """
 
@@ -140,6 +141,7 @@ class _Recorder:
             else:
                 bad |= ~np.isfinite(loss)
             gnorm = np.sqrt(_dot(g, g))
+            bad |= ~np.isfinite(gnorm)  # the next step would be NaN anyway
         alive = self.alive
         newly = alive & bad
         if newly.any():
