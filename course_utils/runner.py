@@ -47,6 +47,16 @@ class Trajectory:
     diverged_at: np.ndarray
     label: str = ""
 
+    def __getitem__(self, index) -> "Trajectory":
+        """One run (or a sub-batch) of a batched trajectory: traj[i], traj[i, j]."""
+        index = index if isinstance(index, tuple) else (index,)
+        if len(index) > len(self.batch_shape):
+            raise IndexError(f"batch has {len(self.batch_shape)} axes; got index {index}")
+        at = (slice(None),) + index
+        return Trajectory(xs=self.xs[at], losses=self.losses[at],
+                          grad_norms=self.grad_norms[at],
+                          diverged_at=np.asarray(self.diverged_at[index]), label=self.label)
+
     @property
     def steps(self) -> int:
         return self.xs.shape[0] - 1

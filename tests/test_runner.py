@@ -50,6 +50,10 @@ def test_batched_run_equals_separate_runs():
             np.testing.assert_array_equal(batched.xs[:, i, j], single.xs)
             assert batched.diverged_at[i, j] == single.diverged_at
     assert batched.diverged[3].all() and not batched.diverged[:3].any()
+    one = batched[3, 1]
+    assert one.xs.shape == (101, 2) and one.diverged and one.label == batched.label
+    np.testing.assert_array_equal(one.path(), batched.path((3, 1)))
+    assert batched[2].batch_shape == (3,)
 
 
 def test_noise_is_reproducible_with_a_seed_and_changes_the_path():
