@@ -1,0 +1,135 @@
+"""How fast is course_utils.training on this machine? One MNIST epoch, three ways.
+
+    python benchmarks/mnist_epoch.py [--threads 2] [--repeats 3] [--mnist-dir DIR]
+
+Measures, with the same thread count for all three:
+  1. harness: one epoch of `training.train` (MLP 784-256-128-10, batch 128,
+     SGD lr 0.05 momentum 0.9), training time only (History.epoch_times);
+  2. dataloader: the same model, optimizer and batch size in the usual tutorial
+     style - a map-style Dataset whose __getitem__ normalises and returns one
+     sample, DataLoader(batch_size=128, shuffle=True), loss.item() every step;
+  3. matmul peak: torch.mm of two 1024x1024 float32 matrices, repeated.
+
+It prints both epoch times, their ratio (dataloader / harness), the harness's
+FLOP rate and its share of the matmul peak. FLOPs per epoch are counted as
+forward + backward = 3 x forward = 3 * 2 * N * (784*256 + 256*128 + 128*10)
+(multiply-adds of the weight matrices only; biases, ReLU and the loss are not
+counted, and the backward pass does not actually need the input gradient of
+the first layer, so this nominal count slightly overstates the work done).
+Each figure is the best of --repeats rounds (after one warm-up), the three
+measurements interleaved within a round so they see the same machine load: on
+a shared machine the best round is the closest to what the hardware can do.
+The 1-minute load average is printed; with more runnable processes than cores
+every figure is noisy, and two threads contend badly (OpenMP waits on a busy
+core), so compare figures taken on a quiet machine.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from course_utils import data, training  # noqa: E402
+
+SIZES = (784, 256, 128, 10)
+BATCH = 128
+
+
+def sgd_momentum(params):
+    return torch.optim.SGD(params, lr=0.05, momentum=0.9)
+
+
+def harness_epoch(tensors: training.TensorData, seed: int) -> float:
+    history = training.train(training.make_mlp, sgd_momentum, tensors, epochs=1,
+                             batch_size=BATCH, seed=seed, progress=False)
+    return history.epoch_times[0]
+
+
+class TutorialMNIST(torch.utils.data.Dataset):
+    """One sample per __getitem__, converted and normalised on the fly."""
+
+    def __init__(self, images, labels):
+        self.images, self.labels = images, labels
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        x = torch.from_numpy(self.images[i]).to(torch.float32) / 255.0
+        x = (x - training.MNIST_MEAN) / training.MNIST_STD
+        return x.flatten(), int(self.labels[i])
+
+
+def dataloader_epoch(images, labels, seed: int) -> float:
+    torch.manual_seed(seed)
+    model = training.make_mlp(seed, SIZES)
+    optimizer = sgd_momentum(model.parameters())
+    loader = torch.utils.data.DataLoader(TutorialMNIST(images, labels), batch_size=BATCH, shuffle=True)
+    start = time.perf_counter()
+    running_loss = 0.0
+    for xb, yb in loader:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(xb), yb)
+        loss.backward()
+        optimizer.step()
+        running_loss += loss.item()
+    return time.perf_counter() - start
+
+
+def matmul_gflops(n: int = 1024, reps: int = 30, trials: int = 3) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    out = torch.empty(n, n)
+    torch.mm(a, b, out=out)  # warm-up
+    best = float("inf")
+    for _ in range(trials):
+        start = time.perf_counter()
+        for _ in range(reps):
+            torch.mm(a, b, out=out)
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 * reps / best / 1e9
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--mnist-dir", default=None, help="default: $MNIST_DIR, else data/mnist")
+    args = parser.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    x_train, y_train, x_test, y_test = data.load_mnist(args.mnist_dir)
+    tensors = training.prepare_data((x_train, y_train, x_test, y_test))
+    n = len(y_train)
+
+    load_before = os.getloadavg()[0]
+    harness_epoch(tensors, seed=0)  # warm-up: first-call costs of torch.optim, MKL
+    dataloader_epoch(x_train[:5000], y_train[:5000], seed=0)
+    harness, loader, peak = float("inf"), float("inf"), 0.0
+    for seed in range(1, args.repeats + 1):
+        harness = min(harness, harness_epoch(tensors, seed=seed))
+        loader = min(loader, dataloader_epoch(x_train, y_train, seed=seed))
+        peak = max(peak, matmul_gflops())
+
+    flops = 3 * 2 * n * sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:]))
+    rate = flops / harness / 1e9
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, N = {n}, batch {BATCH}, "
+          f"MLP {'-'.join(map(str, SIZES))}, SGD momentum; best of {args.repeats}")
+    print(f"load average (1 min) before / after {load_before:.2f} / {os.getloadavg()[0]:.2f} "
+          f"on {os.cpu_count()} cores")
+    print(f"harness epoch (training.train)      {harness:7.3f} s")
+    print(f"Dataset + DataLoader epoch          {loader:7.3f} s")
+    print(f"ratio DataLoader / harness          {loader / harness:7.2f} x   (target >= 1.3)")
+    print(f"nominal FLOPs per epoch             {flops / 1e9:7.1f} GFLOP  (3 * 2 * N * weights)")
+    print(f"harness FLOP rate                   {rate:7.1f} GFLOP/s")
+    print(f"matmul peak (1024^2 float32 mm)     {peak:7.1f} GFLOP/s")
+    print(f"harness share of matmul peak        {100 * rate / peak:7.1f} %   (target >= 40%)")
+
+
+if __name__ == "__main__":
+    main()
