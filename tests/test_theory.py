@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from course_utils import landscapes, run, theory
+from course_utils import landscapes, measure, run, theory
 from course_utils.optimizers import SGD, HeavyBall
 
 START = np.array([-5.0, 3.0])
@@ -17,10 +17,8 @@ def measured_rate(traj) -> float:
     above float64's underflow, so the slowest mode dominates and the ratio
     is not rounding noise.
     """
-    dist = np.linalg.norm(traj.xs, axis=-1)
-    last = int(np.count_nonzero(dist > 1e-250)) - 1
-    first = last // 3
-    return float((dist[last] / dist[first]) ** (1.0 / (last - first)))
+    last = int(np.count_nonzero(measure.distances(traj) > 1e-250)) - 1
+    return measure.measured_rate(traj, (last // 3, last))
 
 
 @pytest.mark.parametrize("kappa", [10, 100, 1000])
