@@ -119,7 +119,7 @@ def _dot(a, b):
     return landscapes_dot(a, b, a.shape[-1])
 
 
-class _Recorder:
+class Recorder:
     """Fills a Trajectory step by step and decides when a run has diverged.
 
     Shared by `run` and `torch_bridge.run_torch`, so both judge divergence
@@ -220,7 +220,7 @@ def run(optimizer, landscape, x0, steps: int, noise: float = 0.0,
     x0 = check_start(x0, landscape)
     x = np.array(np.broadcast_to(x0, _batch_shape(optimizer, x0)))
     rng = np.random.default_rng(seed)
-    recorder = _Recorder(steps, x.shape, getattr(landscape, "bounded_below", True), blowup)
+    recorder = Recorder(steps, x.shape, getattr(landscape, "bounded_below", True), blowup)
 
     state = optimizer.init(x)
     with np.errstate(all="ignore"):

@@ -15,7 +15,7 @@ import inspect
 
 import numpy as np
 
-from course_utils.runner import BLOWUP, Trajectory, _Recorder, check_noise, check_start, check_steps
+from course_utils.runner import BLOWUP, Trajectory, Recorder, check_noise, check_start, check_steps
 
 
 @contextlib.contextmanager
@@ -53,7 +53,7 @@ def run_torch(optimizer_class, landscape, x0, steps: int, noise: float = 0.0,
     if "foreach" in inspect.signature(optimizer_class).parameters:
         hyperparameters.setdefault("foreach", False)
     rng = np.random.default_rng(seed)
-    recorder = _Recorder(steps, x0.shape, getattr(landscape, "bounded_below", True), blowup)
+    recorder = Recorder(steps, x0.shape, getattr(landscape, "bounded_below", True), blowup)
 
     with float64_default():
         theta = torch.tensor(x0, dtype=torch.float64, requires_grad=True)

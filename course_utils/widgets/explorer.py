@@ -50,7 +50,7 @@ from matplotlib.figure import Figure
 from course_utils import landscapes as landscapes_module
 from course_utils import optimizers as optim
 from course_utils import plotting
-from course_utils.runner import _Recorder, check_noise, check_start, check_steps
+from course_utils.runner import Recorder, check_noise, check_start, check_steps
 from course_utils.style import color_for
 
 # Every optimizer the widgets offer, in menu order, and how the shared
@@ -127,7 +127,7 @@ def run_together(optimizers: dict, landscape, x0, steps: int, noise: float = 0.0
     xs = [x0.copy() for _ in opts]
     states = [opt.init(x) for opt, x in zip(opts, xs)]
     rngs = [np.random.default_rng(seed) for _ in opts] if noise else None
-    recorder = _Recorder(steps, (n,) + x0.shape, getattr(landscape, "bounded_below", True),
+    recorder = Recorder(steps, (n,) + x0.shape, getattr(landscape, "bounded_below", True),
                          _blowup())
     with np.errstate(all="ignore"):
         for k in range(steps + 1):
