@@ -32,15 +32,21 @@ def _eps_values(r):
 # ---------------------------------------------------------------- Adagrad
 
 
+def _scaled_step(theta, grad, scale, lr, eps, *, sqrt=True, eps_inside=False, sign=1.0):
+    """theta - lr * grad / (sqrt(scale) + eps), or one of its typical mistakes."""
+    if eps_inside:
+        denominator = np.sqrt(scale + eps)
+    else:
+        denominator = (np.sqrt(scale) if sqrt else scale) + eps
+    return theta - sign * lr * grad / denominator
+
+
 def _adagrad(theta, grad, G, lr, eps, *, ema=None, sqrt=True, eps_inside=False,
              old_sum=False, sign=1.0):
     G_new = G + grad ** 2 if ema is None else ema * G + (1 - ema) * grad ** 2
     used = G if old_sum else G_new
-    if eps_inside:
-        denominator = np.sqrt(used + eps)
-    else:
-        denominator = (np.sqrt(used) if sqrt else used) + eps
-    return theta - sign * lr * grad / denominator, G_new
+    return _scaled_step(theta, grad, used, lr, eps, sqrt=sqrt, eps_inside=eps_inside,
+                        sign=sign), G_new
 
 
 ADAGRAD_MUTANTS = [
@@ -99,11 +105,8 @@ def _rmsprop(theta, grad, v, lr, alpha, eps, *, total=False, swapped=False, sqrt
         v_new = (1 - alpha) * v + alpha * g2
     else:
         v_new = alpha * v + (1 - alpha) * g2
-    if eps_inside:
-        denominator = np.sqrt(v_new + eps)
-    else:
-        denominator = (np.sqrt(v_new) if sqrt else v_new) + eps
-    return theta - sign * lr * grad / denominator, v_new
+    return _scaled_step(theta, grad, v_new, lr, eps, sqrt=sqrt, eps_inside=eps_inside,
+                        sign=sign), v_new
 
 
 RMSPROP_MUTANTS = [
