@@ -1,10 +1,17 @@
-"""How fast is course_utils.training on this machine? One MNIST epoch, three ways.
+"""How fast is course_utils.training on this machine? One MNIST epoch, four ways.
 
-    python benchmarks/mnist_epoch.py [--threads 2] [--repeats 3] [--mnist-dir DIR]
+    python benchmarks/mnist_epoch.py [--threads 2] [--repeats 3] [--seeds 4] [--mnist-dir DIR]
 
-Measures, with the same thread count for all three:
+Measures, with the same thread count for all:
+  0. seeds: one epoch of --seeds networks trained together by `training.train`
+     (one SeedStack, batched matrix products) against the same seeds trained
+     one after the other (--seeds calls with one seed each), in the same round.
+     Both do the same arithmetic; batching saves the per-step Python, autograd
+     and optimizer overhead and uses larger matrix products. The arithmetic
+     itself grows with the number of seeds, so k seeds can never cost less
+     than k times the floating-point work of one;
   1. harness: one epoch of `training.train` (MLP 784-256-128-10, batch 128,
-     SGD lr 0.05 momentum 0.9), training time only (History.epoch_times);
+     SGD lr 0.05 momentum 0.9) for one seed, training time only (History.epoch_times);
   2. dataloader: the same model, optimizer and batch size in the usual tutorial
      style - a map-style Dataset whose __getitem__ normalises and returns one
      sample, DataLoader(batch_size=128, shuffle=True), loss.item() every step;
@@ -45,9 +52,8 @@ def sgd_momentum(params):
     return torch.optim.SGD(params, lr=0.05, momentum=0.9)
 
 
-def harness_epoch(tensors: training.TensorData, seed: int) -> float:
-    history = training.train(training.make_mlp, sgd_momentum, tensors, epochs=1,
-                             batch_size=BATCH, seed=seed, progress=False)
+def harness_epoch(tensors: training.TensorData, seeds) -> float:
+    history = training.train(sgd_momentum, tensors, epochs=1, batch_size=BATCH, seeds=seeds)
     return history.epoch_times[0]
 
 
@@ -99,6 +105,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=4, help="networks trained together (k)")
     parser.add_argument("--mnist-dir", default=None, help="default: $MNIST_DIR, else data/mnist")
     args = parser.parse_args(argv)
 
@@ -108,12 +115,18 @@ def main(argv=None) -> None:
     n = len(y_train)
 
     load_before = os.getloadavg()[0]
-    harness_epoch(tensors, seed=0)  # warm-up: first-call costs of torch.optim, MKL
+    k = args.seeds
+    harness_epoch(tensors, seeds=(0,))  # warm-up: first-call costs of torch.optim, MKL
+    harness_epoch(tensors.subset(5000), seeds=tuple(range(k)))
     dataloader_epoch(x_train[:5000], y_train[:5000], seed=0)
     harness, loader, peak = float("inf"), float("inf"), 0.0
-    for seed in range(1, args.repeats + 1):
-        harness = min(harness, harness_epoch(tensors, seed=seed))
-        loader = min(loader, dataloader_epoch(x_train, y_train, seed=seed))
+    batched, one_by_one = float("inf"), float("inf")
+    for r in range(1, args.repeats + 1):
+        seeds = tuple(range(r * k, (r + 1) * k))
+        batched = min(batched, harness_epoch(tensors, seeds=seeds))
+        one_by_one = min(one_by_one, sum(harness_epoch(tensors, seeds=(s,)) for s in seeds))
+        harness = min(harness, harness_epoch(tensors, seeds=(r,)))
+        loader = min(loader, dataloader_epoch(x_train, y_train, seed=r))
         peak = max(peak, matmul_gflops())
 
     flops = 3 * 2 * n * sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:]))
@@ -122,7 +135,12 @@ def main(argv=None) -> None:
           f"MLP {'-'.join(map(str, SIZES))}, SGD momentum; best of {args.repeats}")
     print(f"load average (1 min) before / after {load_before:.2f} / {os.getloadavg()[0]:.2f} "
           f"on {os.cpu_count()} cores")
-    print(f"harness epoch (training.train)      {harness:7.3f} s")
+    print(f"{k} seeds batched, one epoch          {batched:7.3f} s")
+    print(f"{k} seeds one after the other         {one_by_one:7.3f} s")
+    print(f"batched / one seed                  {batched / harness:7.2f} x   (target <= 2; "
+          f"the arithmetic alone is {k} x)")
+    print(f"one after the other / batched       {one_by_one / batched:7.2f} x")
+    print(f"harness epoch, one seed             {harness:7.3f} s")
     print(f"Dataset + DataLoader epoch          {loader:7.3f} s")
     print(f"ratio DataLoader / harness          {loader / harness:7.2f} x   (target >= 1.3)")
     print(f"nominal FLOPs per epoch             {flops / 1e9:7.1f} GFLOP  (3 * 2 * N * weights)")

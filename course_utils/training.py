@@ -1,4 +1,4 @@
-"""Fast, fair CPU training of small models on MNIST, and optimizer comparisons.
+"""Fast, fair CPU training of small models on MNIST, several seeds at once.
 
 Introduced in notebook 06.
 
@@ -8,21 +8,28 @@ Introduced in notebook 06.
     comparison = training.compare({
         "SGD": lambda p: torch.optim.SGD(p, lr=0.01),
         "SGD+momentum": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
-        "Adam": lambda p: torch.optim.Adam(p, lr=1e-3),
-    }, mnist, epochs=3)
-    print(comparison.table())
+    }, mnist, epochs=3, seeds=(0, 1, 2))
+    print(comparison.table())          # mean +- sd over the seeds
     comparison.plot()
 
-Fair means: every run starts from the same initial weights (the model is built
-from `seed`) and sees the same minibatches in the same order (a separate
-generator seeded with `seed` shuffles the data), so the optimizer is the only
-difference. Fast means: the whole data set lives in two tensors, already
-normalised and flattened; a minibatch is one `index_select`, with no per-sample
-Dataset/DataLoader work (benchmarks/mnist_epoch.py measures the difference).
+Fair: within one seed, every configuration starts from the same initial
+weights (built from the seed) and sees the same minibatches in the same order
+(a generator seeded with the seed shuffles the data), so the optimizer is the
+only difference. Honest: every configuration is trained from several seeds,
+and results are reported as mean and spread over them.
+
+Fast: the seeds of one configuration train together. `SeedStack` holds the k
+networks' weights stacked along a leading axis, and one batched matrix product
+per layer serves all of them. The k seed losses are summed before `backward`;
+since no seed's loss depends on another seed's weights, each seed's slice of
+the gradient is exactly its own network's gradient. The torch.optim
+optimizers used here update every number independently (no norms across a
+tensor), so one optimizer over the stacked weights takes the same steps as k
+separate optimizers. Gradient clipping is the exception, and is done per seed.
+The data set lives in two tensors, already normalised and flattened.
 """
 from __future__ import annotations
 
-import copy
 import math
 import time
 from dataclasses import dataclass, field
@@ -31,37 +38,39 @@ from typing import Callable, Mapping, Sequence, Union
 import numpy as np
 import torch
 import torch.nn.functional as F
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from torch import nn
-
-from course_utils.style import color_for
 
 __all__ = [
     "MNIST_MEAN",
     "MNIST_STD",
+    "SEEDS",
     "Comparison",
     "History",
+    "SeedStack",
     "TensorData",
     "accuracy",
+    "clip_grad_norm_per_seed",
     "compare",
     "make_mlp",
     "moving_average",
     "prepare_data",
+    "seed_losses",
     "train",
+    "training_step",
 ]
 
 # Mean and standard deviation of MNIST training pixels scaled to [0, 1].
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
+# The seeds every comparison uses unless told otherwise.
+SEEDS = (0, 1, 2)
 
 OptimizerFn = Callable[[Sequence[torch.Tensor]], torch.optim.Optimizer]
 SchedulerFn = Callable[[torch.optim.Optimizer, int], object]
-ModelFn = Callable[[int], nn.Module]
 
-# How often (in steps) the loss is checked for divergence and the progress bar
-# updated: reading a loss costs little, but not nothing, on every step.
-_CHECK_EVERY = 50
+# How often (in steps) losses are read back to look for divergence: reading a
+# loss forces the computation to finish, which costs little, but not nothing.
+CHECK_EVERY = 50
 
 
 # ----------------------------------------------------------------------- data
@@ -113,7 +122,7 @@ def prepare_data(mnist, train_size: int | None = None, test_size: int | None = N
     )
 
 
-# ---------------------------------------------------------------------- model
+# --------------------------------------------------------------------- models
 
 def make_mlp(seed: int = 0, sizes: Sequence[int] = (784, 256, 128, 10)) -> nn.Sequential:
     """A fully connected network with ReLU between layers; same seed, same weights.
@@ -131,223 +140,335 @@ def make_mlp(seed: int = 0, sizes: Sequence[int] = (784, 256, 128, 10)) -> nn.Se
     return nn.Sequential(*layers)
 
 
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 10_000) -> float:
-    """Fraction of samples whose highest logit is the label (no_grad, eval mode, then restored)."""
-    return _evaluate(model, x, y, batch_size)[1]
+class SeedStack(nn.Module):
+    """The networks `make_mlp(seed)` for several seeds, as one module.
+
+    Layer i's weights are one parameter of shape (k, out, in), row s holding
+    seed s's network, so one batched matrix product evaluates all k networks.
+
+    forward(x): x of shape (k, B, in), one batch per seed, or (N, in), the
+    same samples for every seed; returns logits of shape (k, B or N, out).
+    """
+
+    def __init__(self, seeds: Sequence[int] = SEEDS, sizes: Sequence[int] = (784, 256, 128, 10)):
+        super().__init__()
+        if len(seeds) == 0:
+            raise ValueError("SeedStack needs at least one seed")
+        self.seeds = tuple(int(s) for s in seeds)
+        self.sizes = tuple(sizes)
+        networks = [make_mlp(seed, sizes) for seed in self.seeds]
+        linears = [[m for m in net if isinstance(m, nn.Linear)] for net in networks]
+        self.weights = nn.ParameterList(
+            nn.Parameter(torch.stack([layers[i].weight.detach() for layers in linears]))
+            for i in range(len(sizes) - 1))
+        self.biases = nn.ParameterList(
+            nn.Parameter(torch.stack([layers[i].bias.detach() for layers in linears]))
+            for i in range(len(sizes) - 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        k = len(self.seeds)
+        h = x
+        for i, (weight, bias) in enumerate(zip(self.weights, self.biases)):
+            if h.ndim == 2:  # shared input: one wide product for all seeds
+                h = (h @ weight.reshape(-1, weight.shape[-1]).T).view(len(h), k, -1).transpose(0, 1)
+                h = h + bias.unsqueeze(1)
+            else:
+                h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+            if i < len(self.weights) - 1:
+                h = torch.relu(h)
+        return h
+
+    def member(self, index: int) -> nn.Sequential:
+        """A copy of seed number `index`'s network as an ordinary nn.Sequential."""
+        net = make_mlp(self.seeds[index], self.sizes)
+        linears = [m for m in net if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            for layer, weight, bias in zip(linears, self.weights, self.biases):
+                layer.weight.copy_(weight[index])
+                layer.bias.copy_(bias[index])
+        return net
+
+
+def seed_losses(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy per seed: logits (k, B, classes), labels (k, B) -> (k,)."""
+    k, batch = labels.shape
+    per_sample = F.cross_entropy(logits.reshape(k * batch, -1), labels.reshape(-1), reduction="none")
+    return per_sample.view(k, batch).mean(dim=1)
+
+
+def clip_grad_norm_per_seed(model: SeedStack, max_norm: float) -> torch.Tensor:
+    """`nn.utils.clip_grad_norm_` applied to each seed's network on its own.
+
+    Returns each seed's gradient norm before clipping, shape (k,).
+    """
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    k = len(model.seeds)
+    norms = torch.stack([g.reshape(k, -1).pow(2).sum(dim=1) for g in grads]).sum(dim=0).sqrt()
+    factor = (max_norm / (norms + 1e-6)).clamp(max=1.0)  # torch's own formula and epsilon
+    for g in grads:
+        g.mul_(factor.view(-1, *([1] * (g.ndim - 1))))
+    return norms
+
+
+def training_step(model: SeedStack, optimizer: torch.optim.Optimizer, x: torch.Tensor,
+                  y: torch.Tensor, clip_grad_norm: float | None = None) -> torch.Tensor:
+    """One step of lecture 05's loop for every seed at once; returns the k losses."""
+    optimizer.zero_grad()
+    loss = seed_losses(model(x), y)
+    loss.sum().backward()  # each seed's weights get their own network's gradient
+    if clip_grad_norm is not None:
+        clip_grad_norm_per_seed(model, clip_grad_norm)
+    optimizer.step()
+    return loss.detach()
+
+
+@torch.no_grad()
+def evaluate(model: SeedStack, x: torch.Tensor, y: torch.Tensor,
+             batch_size: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
+    """Mean cross-entropy and accuracy of every seed's network, each shape (k,)."""
+    k = len(model.seeds)
+    loss_sum, correct = torch.zeros(k, dtype=torch.float64), torch.zeros(k, dtype=torch.float64)
+    for i in range(0, len(y), batch_size):
+        logits = model(x[i:i + batch_size])
+        labels = y[i:i + batch_size].expand(k, -1)
+        loss_sum += seed_losses(logits, labels).double() * labels.shape[1]
+        correct += (logits.argmax(dim=2) == labels).sum(dim=1).double()
+    count = max(len(y), 1)
+    return (loss_sum / count).numpy(), (correct / count).numpy()
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 10_000):
+    """Fraction of samples whose highest logit is the label.
+
+    For a SeedStack, one fraction per seed (an array); for any other model,
+    one float (no_grad, eval mode, then restored).
+    """
+    if isinstance(model, SeedStack):
+        return evaluate(model, x, y, batch_size)[1]
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        correct = sum(int((model(x[i:i + batch_size]).argmax(1) == y[i:i + batch_size]).sum())
+                      for i in range(0, len(y), batch_size))
+    model.train(was_training)
+    return correct / max(len(y), 1)
 
 
 # -------------------------------------------------------------------- history
 
 @dataclass
 class History:
-    """Everything recorded while training one model with one optimizer.
+    """Everything recorded while training one configuration from k seeds.
+
+    Arrays with a leading axis of length k hold one row per seed.
 
     Attributes:
         name: label used in tables and legends (its colour: style.color_for(name)).
-        step_losses: minibatch training loss of every completed step (float64).
-        step_times: training seconds at the end of every step, evaluation excluded.
-        lrs: learning rate of the first parameter group used at every step.
-        epoch_train_loss: mean minibatch loss over each completed epoch.
-        epoch_test_loss, epoch_test_accuracy: on the test set after each epoch
-            (accuracy as a fraction, 0.98 = 98%).
-        epoch_times: training seconds of each epoch, evaluation excluded.
-        wall_time: seconds of the whole call, evaluation included.
-        diverged_at_step: index of the first step whose loss was not finite;
-            training stopped there and nothing from that step on is recorded.
+        seeds: the seeds, in row order.
+        step_losses: (k, steps) minibatch loss of every step while training
+            (float64); nan from a seed's divergence on.
+        step_times: (steps,) training seconds at the end of every step.
+        lrs: (steps,) learning rate of the first parameter group at every step.
+        epoch_test_loss, epoch_test_accuracy: (k, epochs), on the evaluation
+            data after each epoch (accuracy as a fraction, 0.98 = 98%).
+        final_train_loss: (k,) the final networks' mean loss over the whole
+            training set, evaluated after training (not a running average
+            of minibatch losses taken while the weights were changing).
+        diverged_at_step: (k,) index of a seed's first non-finite loss, -1 if none.
     """
 
     name: str
+    seeds: tuple[int, ...]
     step_losses: np.ndarray
     step_times: np.ndarray
     lrs: np.ndarray
-    epoch_train_loss: list[float] = field(default_factory=list)
-    epoch_test_loss: list[float] = field(default_factory=list)
-    epoch_test_accuracy: list[float] = field(default_factory=list)
+    epoch_test_loss: np.ndarray
+    epoch_test_accuracy: np.ndarray
+    final_train_loss: np.ndarray
+    diverged_at_step: np.ndarray
     epoch_times: list[float] = field(default_factory=list)
     wall_time: float = 0.0
     steps_per_epoch: int = 0
     batch_size: int = 0
-    diverged_at_step: int | None = None
 
     @property
-    def diverged(self) -> bool:
-        return self.diverged_at_step is not None
+    def diverged(self) -> np.ndarray:
+        """(k,) bool: which seeds' runs produced a non-finite loss."""
+        return self.diverged_at_step >= 0
 
     @property
-    def final_test_accuracy(self) -> float:
-        """Test accuracy after the last epoch; nan if the run diverged."""
-        if self.diverged or not self.epoch_test_accuracy:
-            return math.nan
-        return self.epoch_test_accuracy[-1]
+    def final_test_accuracy(self) -> np.ndarray:
+        """(k,) test accuracy after the last epoch; nan for seeds that diverged."""
+        if self.epoch_test_accuracy.shape[1] == 0:
+            return np.full(len(self.seeds), np.nan)
+        return np.where(self.diverged, np.nan, self.epoch_test_accuracy[:, -1])
 
     @property
-    def final_train_loss(self) -> float:
-        """Mean minibatch loss of the last epoch; nan if the run diverged."""
-        if self.diverged or not self.epoch_train_loss:
-            return math.nan
-        return self.epoch_train_loss[-1]
+    def final_test_loss(self) -> np.ndarray:
+        """(k,) loss on the evaluation data after the last epoch; nan if diverged."""
+        if self.epoch_test_loss.shape[1] == 0:
+            return np.full(len(self.seeds), np.nan)
+        return np.where(self.diverged, np.nan, self.epoch_test_loss[:, -1])
 
     @property
     def training_time(self) -> float:
-        """Seconds spent in training steps, evaluation excluded."""
-        return float(sum(self.epoch_times)) if not self.diverged else float(self.step_times[-1] if len(self.step_times) else 0.0)
+        """Seconds spent in training steps (all seeds together), evaluation excluded."""
+        return float(self.step_times[-1]) if len(self.step_times) else 0.0
 
     def __repr__(self) -> str:
-        status = (f"diverged at step {self.diverged_at_step}" if self.diverged else
-                  f"train loss {self.final_train_loss:.4f}, test accuracy {100 * self.final_test_accuracy:.2f}%")
-        return f"History({self.name!r}: {len(self.epoch_times)} epochs, {len(self.step_losses)} steps, {status})"
+        accuracy = 100 * self.final_test_accuracy
+        return (f"History({self.name!r}: {len(self.seeds)} seeds, {len(self.epoch_times)} epochs, "
+                f"test accuracy {mean_sd(accuracy, 2)} %, {int(self.diverged.sum())} diverged)")
+
+
+def mean_sd(values, decimals: int = 2) -> str:
+    """'mean +- sd' of the finite values (sample sd), or 'diverged' if none is finite."""
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return "diverged"
+    sd = finite.std(ddof=1) if len(finite) > 1 else 0.0
+    text = f"{finite.mean():.{decimals}f} ± {sd:.{decimals}f}"
+    return text if len(finite) == len(values) else f"{text} ({len(values) - len(finite)} diverged)"
 
 
 # ------------------------------------------------------------------- training
 
-def _build_model(model: nn.Module | ModelFn, seed: int) -> nn.Module:
-    return model if isinstance(model, nn.Module) else model(seed)
+def batch_orders(n: int, seeds: Sequence[int], epochs: int) -> list[torch.Tensor]:
+    """Each epoch's shuffled sample order for every seed: a list of (k, n) tensors.
+
+    Seed s's generator is seeded with s alone, so a seed's batches do not depend
+    on which other seeds train beside it.
+    """
+    generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+    return [torch.stack([torch.randperm(n, generator=g) for g in generators]) for _ in range(epochs)]
 
 
-def train(model: nn.Module | ModelFn, optimizer_fn: OptimizerFn, data, epochs: int = 1, *,
-          batch_size: int = 128, seed: int = 0, scheduler_fn: SchedulerFn | None = None,
-          scheduler_interval: str = "step", clip_grad_norm: float | None = None,
-          progress: bool = True, name: str | None = None, eval_batch_size: int = 10_000,
-          ) -> History:
-    """Train a classifier with minibatch SGD-style optimization and record a History.
+class DivergenceWatch:
+    """Collects the per-seed step losses and notes each seed's first non-finite one."""
 
-    One step: zero_grad(set_to_none=True), forward, cross-entropy loss,
-    backward, optional gradient-norm clipping, optimizer.step(), then
-    scheduler.step() if the scheduler runs per step. After each epoch the test
-    accuracy is measured (no_grad, large batches) and, for a per-epoch
-    scheduler, scheduler.step() is called.
+    def __init__(self, k: int):
+        self.pending: list[torch.Tensor] = []
+        self.losses: list[np.ndarray] = []
+        self.diverged_at = np.full(k, -1)
+
+    def add(self, loss: torch.Tensor) -> None:
+        self.pending.append(loss)
+        if len(self.pending) == CHECK_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        chunk = torch.stack(self.pending).double().numpy().T  # (k, chunk steps)
+        start = sum(c.shape[1] for c in self.losses)
+        self.pending.clear()
+        for seed, row in enumerate(chunk):
+            bad = np.flatnonzero(~np.isfinite(row))
+            if self.diverged_at[seed] < 0 and len(bad):
+                self.diverged_at[seed] = start + bad[0]
+        self.losses.append(chunk)
+
+    @property
+    def all_diverged(self) -> bool:
+        return bool((self.diverged_at >= 0).all())
+
+    def step_losses(self) -> np.ndarray:
+        self.flush()
+        losses = np.concatenate(self.losses, axis=1) if self.losses else np.empty((len(self.diverged_at), 0))
+        for seed, at in enumerate(self.diverged_at):
+            if at >= 0:
+                losses[seed, at:] = np.nan
+        return losses
+
+
+def train(optimizer_fn: OptimizerFn, data, epochs: int = 1, *, seeds: Sequence[int] = SEEDS,
+          model: SeedStack | None = None, batch_size: int = 128,
+          scheduler_fn: SchedulerFn | None = None, clip_grad_norm: float | None = None,
+          name: str | None = None, progress: bool = False) -> History:
+    """Train one configuration from every seed at once and record a History.
+
+    Every step is `training_step`: zero_grad, forward, loss, backward,
+    optional clipping, optimizer.step(); then scheduler.step() (schedules
+    run per step). After each epoch every seed's network is evaluated on the
+    test data; after the last, also on the whole training set.
 
     Args:
-        model: an nn.Module (trained in place) or a function seed -> nn.Module,
-            e.g. `make_mlp`; it receives (N, 784) normalised images.
-        optimizer_fn: parameters -> torch.optim.Optimizer,
-            e.g. `lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)`.
+        optimizer_fn: parameters -> torch.optim.Optimizer, e.g.
+            `functools.partial(torch.optim.SGD, lr=0.05, momentum=0.9)`.
         data: a TensorData (see `prepare_data`) or load_mnist()'s four arrays.
         epochs: passes over the training set.
+        seeds: seed s fixes network s's initial weights and its batch order.
+        model: a SeedStack to train in place (default: a new one for `seeds`).
         batch_size: samples per step; the last, smaller batch of an epoch is kept.
-        seed: builds the model (when `model` is a function) and, through its own
-            generator, shuffles the batches; so a seed fixes both, independently.
-        scheduler_fn: (optimizer, total_steps) -> scheduler, where total_steps is
-            how many times scheduler.step() will be called (steps or epochs, by
-            `scheduler_interval`), e.g. `lambda opt, n: OneCycleLR(opt, 0.1, total_steps=n)`.
-        scheduler_interval: 'step' (after every minibatch) or 'epoch'.
-        clip_grad_norm: clip the global gradient norm to this value (None: off).
-        progress: show a tqdm progress bar (stderr / notebook widget).
+        scheduler_fn: (optimizer, total_steps) -> scheduler, stepped after every
+            optimizer step, e.g. `lambda opt, n: OneCycleLR(opt, 0.1, total_steps=n)`.
+        clip_grad_norm: clip each seed's gradient norm to this value (None: off).
         name: label for tables and plots (default: the optimizer's class name).
-        eval_batch_size: samples per forward pass when measuring test accuracy.
+        progress: show a tqdm progress bar.
 
     Returns:
-        History. A non-finite loss stops training without an exception; the
-        History then has `diverged_at_step` set and no non-finite values.
+        History. A seed whose loss turns non-finite is marked diverged
+        (never an exception); the others train on, and training stops early
+        only when every seed has diverged.
     """
-    if scheduler_interval not in ("step", "epoch"):
-        raise ValueError(f"scheduler_interval must be 'step' or 'epoch', not {scheduler_interval!r}")
     data = prepare_data(data)
-    x, y = data.x_train, data.y_train
-    n = len(y)
-    if n == 0 or batch_size < 1:
-        raise ValueError(f"need training samples and batch_size >= 1 (got {n} samples, batch_size {batch_size})")
+    n = len(data.y_train)
+    if n == 0 or batch_size < 1 or epochs < 1:
+        raise ValueError(f"need training samples, batch_size >= 1 and epochs >= 1 "
+                         f"(got {n} samples, batch_size {batch_size}, epochs {epochs})")
+    model = model if model is not None else SeedStack(seeds)
+    seeds = model.seeds
     steps_per_epoch = math.ceil(n / batch_size)
-
     start = time.perf_counter()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)  # for randomness inside the model (e.g. dropout)
-        net = _build_model(model, seed)
-        net.train()
-        params = [p for p in net.parameters() if p.requires_grad]
-        optimizer = optimizer_fn(params)
-        name = name or type(optimizer).__name__
-        total = epochs * steps_per_epoch if scheduler_interval == "step" else epochs
-        scheduler = scheduler_fn(optimizer, total) if scheduler_fn is not None else None
-        batch_order = torch.Generator().manual_seed(seed)
+    model.train()
+    optimizer = optimizer_fn(list(model.parameters()))
+    scheduler = scheduler_fn(optimizer, epochs * steps_per_epoch) if scheduler_fn is not None else None
+    name = name or type(optimizer).__name__
 
-        history = History(name=name, step_losses=np.empty(0), step_times=np.empty(0),
-                          lrs=np.empty(0), steps_per_epoch=steps_per_epoch, batch_size=batch_size)
-        losses: list[float] = []
-        times: list[float] = []
-        lrs: list[float] = []
-        bar = _progress_bar(progress, epochs * steps_per_epoch, name)
-        postfix: dict[str, str] = {}
-        train_seconds = 0.0
-        try:
-            for _ in range(epochs):
-                epoch_start = time.perf_counter()
-                order = torch.randperm(n, generator=batch_order)
-                pending: list[torch.Tensor] = []  # losses not yet read back as floats
-                for i in range(steps_per_epoch):
-                    index = order[i * batch_size:(i + 1) * batch_size]
-                    optimizer.zero_grad(set_to_none=True)
-                    loss = F.cross_entropy(net(x.index_select(0, index)), y.index_select(0, index))
-                    loss.backward()
-                    if clip_grad_norm is not None:
-                        nn.utils.clip_grad_norm_(params, clip_grad_norm)
-                    lr = optimizer.param_groups[0]["lr"]
-                    lrs.append(float(lr) if isinstance(lr, torch.Tensor) else lr)
-                    optimizer.step()
-                    if scheduler is not None and scheduler_interval == "step":
-                        scheduler.step()
-                    pending.append(loss.detach())
-                    times.append(train_seconds + time.perf_counter() - epoch_start)
-                    if len(pending) == _CHECK_EVERY or i == steps_per_epoch - 1:
-                        chunk = torch.stack(pending).tolist()
-                        pending.clear()
-                        bad = next((j for j, value in enumerate(chunk) if not math.isfinite(value)), None)
-                        if bad is not None:
-                            losses.extend(chunk[:bad])
-                            history.diverged_at_step = len(losses)
-                            break
-                        losses.extend(chunk)
-                        bar.update(len(chunk))
-                        postfix["loss"] = f"{chunk[-1]:.4f}"
-                        bar.set_postfix(postfix, refresh=False)
-                if history.diverged:
-                    bar.set_postfix(diverged=f"at step {history.diverged_at_step}")
-                    break
-                epoch_seconds = time.perf_counter() - epoch_start
-                train_seconds += epoch_seconds
-                history.epoch_times.append(epoch_seconds)
-                epoch_losses = np.asarray(losses[-steps_per_epoch:])
-                sizes = np.full(steps_per_epoch, batch_size)
-                sizes[-1] = n - batch_size * (steps_per_epoch - 1)
-                history.epoch_train_loss.append(float(epoch_losses @ sizes / n))
-                test_loss, test_accuracy = _evaluate(net, data.x_test, data.y_test, eval_batch_size)
-                history.epoch_test_loss.append(test_loss)
-                history.epoch_test_accuracy.append(test_accuracy)
-                postfix["test_acc"] = f"{100 * test_accuracy:.2f}%"
-                bar.set_postfix(postfix)
-                if scheduler is not None and scheduler_interval == "epoch":
+    watch = DivergenceWatch(len(seeds))
+    times, lrs, epoch_times = [], [], []
+    test_loss, test_accuracy = [], []
+    bar = _progress_bar(progress, epochs * steps_per_epoch, name)
+    seconds = 0.0
+    try:
+        for order in batch_orders(n, seeds, epochs):
+            epoch_start = time.perf_counter()
+            for i in range(steps_per_epoch):
+                index = order[:, i * batch_size:(i + 1) * batch_size]
+                lrs.append(float(optimizer.param_groups[0]["lr"]))
+                watch.add(training_step(model, optimizer, data.x_train[index], data.y_train[index],
+                                        clip_grad_norm))
+                if scheduler is not None:
                     scheduler.step()
-        finally:
-            bar.close()
-
-    kept = len(losses)
-    history.step_losses = np.asarray(losses, dtype=np.float64)
-    history.step_times = np.asarray(times[:kept], dtype=np.float64)
-    history.lrs = np.asarray([float(lr) for lr in lrs[:kept]], dtype=np.float64)
-    history.wall_time = time.perf_counter() - start
-    return history
-
-
-@torch.no_grad()
-def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy, in large batches without autograd."""
-    was_training = model.training
-    model.eval()
-    loss_sum, correct = 0.0, 0
-    for i in range(0, len(y), batch_size):
-        logits = model(x[i:i + batch_size])
-        loss_sum += float(F.cross_entropy(logits, y[i:i + batch_size], reduction="sum"))
-        correct += int((logits.argmax(1) == y[i:i + batch_size]).sum())
-    model.train(was_training)
-    count = max(len(y), 1)
-    return loss_sum / count, correct / count
+                times.append(seconds + time.perf_counter() - epoch_start)
+                bar.update(1)
+            watch.flush()
+            epoch_times.append(time.perf_counter() - epoch_start)
+            seconds += epoch_times[-1]
+            losses, accuracies = evaluate(model, data.x_test, data.y_test)
+            test_loss.append(losses)
+            test_accuracy.append(accuracies)
+            if watch.all_diverged:
+                break
+    finally:
+        bar.close()
+    train_loss = evaluate(model, data.x_train, data.y_train)[0]
+    diverged = watch.diverged_at >= 0
+    return History(
+        name=name, seeds=seeds, step_losses=watch.step_losses(),
+        step_times=np.asarray(times), lrs=np.asarray(lrs),
+        epoch_test_loss=np.stack(test_loss, axis=1), epoch_test_accuracy=np.stack(test_accuracy, axis=1),
+        final_train_loss=np.where(diverged, np.nan, train_loss), diverged_at_step=watch.diverged_at,
+        epoch_times=epoch_times, wall_time=time.perf_counter() - start,
+        steps_per_epoch=steps_per_epoch, batch_size=batch_size)
 
 
 class _NoBar:
     def update(self, *args, **kwargs):
         pass
 
-    set_postfix = close = update
+    close = update
 
 
 def _progress_bar(show: bool, total: int, name: str):
@@ -361,26 +482,21 @@ def _progress_bar(show: bool, total: int, name: str):
 # ----------------------------------------------------------------- comparison
 
 ConfigValue = Union[OptimizerFn, Mapping[str, object]]
-_CONFIG_KEYS = {"optimizer", "scheduler", "scheduler_interval", "clip_grad_norm", "batch_size"}
+CONFIG_KEYS = {"optimizer", "scheduler", "clip_grad_norm", "batch_size"}
 
 
 def compare(configs: Mapping[str, ConfigValue], data, epochs: int = 1, *,
-            model: nn.Module | ModelFn = make_mlp, batch_size: int = 128, seed: int = 0,
-            scheduler_fn: SchedulerFn | None = None, scheduler_interval: str = "step",
-            clip_grad_norm: float | None = None, progress: bool = True,
-            eval_batch_size: int = 10_000) -> "Comparison":
-    """Train the same model from the same weights on the same batches, once per optimizer.
+            seeds: Sequence[int] = SEEDS, batch_size: int = 128,
+            scheduler_fn: SchedulerFn | None = None, clip_grad_norm: float | None = None,
+            progress: bool = False) -> "Comparison":
+    """Train every configuration from the same seeds: same weights, same batches.
 
     Args:
         configs: name -> optimizer_fn (parameters -> optimizer), or name -> a dict
-            with key 'optimizer' and optionally 'scheduler', 'scheduler_interval',
-            'clip_grad_norm', 'batch_size' overriding the shared arguments below
-            (e.g. a constant-lr run next to a OneCycle run).
+            with key 'optimizer' and optionally 'scheduler', 'clip_grad_norm',
+            'batch_size' overriding the shared arguments below.
         data: TensorData or load_mnist()'s four arrays (converted once here).
-        epochs, batch_size, seed, scheduler_fn, scheduler_interval,
-        clip_grad_norm, progress, eval_batch_size: as in `train`.
-        model: a function seed -> nn.Module (default `make_mlp`), or an
-            nn.Module whose current weights every run starts from (deep-copied).
+        epochs, seeds, batch_size, scheduler_fn, clip_grad_norm, progress: as in `train`.
 
     Returns:
         Comparison, with `.histories`, `.table()` and `.plot()`.
@@ -388,50 +504,44 @@ def compare(configs: Mapping[str, ConfigValue], data, epochs: int = 1, *,
     data = prepare_data(data)
     histories = {}
     for name, config in configs.items():
-        settings = dict(scheduler=scheduler_fn, scheduler_interval=scheduler_interval,
-                        clip_grad_norm=clip_grad_norm, batch_size=batch_size)
+        settings = dict(scheduler=scheduler_fn, clip_grad_norm=clip_grad_norm, batch_size=batch_size)
         if isinstance(config, Mapping):
-            unknown = set(config) - _CONFIG_KEYS
+            unknown = set(config) - CONFIG_KEYS
             if unknown or "optimizer" not in config:
                 raise ValueError(f"config {name!r}: needs 'optimizer', may have "
-                                 f"{sorted(_CONFIG_KEYS - {'optimizer'})}; got {sorted(config)}")
+                                 f"{sorted(CONFIG_KEYS - {'optimizer'})}; got {sorted(config)}")
             settings.update(config)
         else:
             settings["optimizer"] = config
-        start_model = copy.deepcopy(model) if isinstance(model, nn.Module) else model
-        histories[name] = train(
-            start_model, settings["optimizer"], data, epochs, batch_size=settings["batch_size"],
-            seed=seed, scheduler_fn=settings["scheduler"],
-            scheduler_interval=settings["scheduler_interval"],
-            clip_grad_norm=settings["clip_grad_norm"], progress=progress, name=name,
-            eval_batch_size=eval_batch_size)
+        histories[name] = train(settings["optimizer"], data, epochs, seeds=seeds,
+                                batch_size=settings["batch_size"], scheduler_fn=settings["scheduler"],
+                                clip_grad_norm=settings["clip_grad_norm"], name=name, progress=progress)
     return Comparison(histories)
 
 
 def moving_average(values, window: int) -> np.ndarray:
-    """Moving average over about `window` steps, centred where the data allow.
+    """Moving average over about `window` steps along the last axis, centred where the data allow.
 
-    With h = window // 2, entry k is the mean of values[k - h : k + h + 1], the
-    2h + 1 steps centred on k. Near the start the window narrows symmetrically
-    (entry 0 is the raw first loss, so every curve starts at the true initial
-    loss); near the end it is cut at the last step (the last entry is the mean
-    of the last h + 1 losses, not one noisy minibatch). Centred, the curves
-    have no lag; a trailing mean would draw every optimizer about h steps late.
+    With h = window // 2, entry k is the mean of values[..., k - h : k + h + 1].
+    Near the start the window narrows symmetrically (entry 0 is the raw first
+    loss, so every curve starts at the true initial loss); near the end it is
+    cut at the last step. Centred, the curves have no lag; a trailing mean
+    would draw every optimizer about h steps late.
     """
     values = np.asarray(values, dtype=np.float64)
-    n, h = len(values), window // 2
+    n, h = values.shape[-1], window // 2
     if n == 0 or h == 0:
         return values.copy()
-    sums = np.concatenate([[0.0], np.cumsum(values)])
+    sums = np.concatenate([np.zeros(values.shape[:-1] + (1,)), np.cumsum(values, axis=-1)], axis=-1)
     k = np.arange(n)
     lo = np.maximum(k - h, 0)
     hi = np.minimum(np.where(k < h, 2 * k + 1, k + h + 1), n)
-    return (sums[hi] - sums[lo]) / (hi - lo)
+    return (sums[..., hi] - sums[..., lo]) / (hi - lo)
 
 
 @dataclass
 class Comparison:
-    """Histories of several runs, by name, with a result table and a figure."""
+    """Histories of several configurations, by name, with a result table and a figure."""
 
     histories: dict[str, History]
 
@@ -442,80 +552,25 @@ class Comparison:
         return f"Comparison({', '.join(self.histories)})"
 
     def table(self, show_time: bool = True) -> str:
-        """Plain-text table: name, final train loss, test accuracy %, and seconds.
+        """Plain-text table, one row per configuration, mean ± sd over the seeds.
 
-        Rows keep the order of the configs. Train loss is the mean minibatch
-        loss of the last epoch (4 decimals), accuracy in percent (2 decimals),
-        seconds the training time without evaluation (1 decimal). With
-        show_time=False the seconds column is left out, so the text depends
-        only on the numbers the runs computed (safe for stored notebook outputs).
+        Columns: final training loss (the final networks on the whole
+        training set), final test accuracy in percent, and (show_time) the
+        training seconds for all seeds together.
         """
-        header = ["optimizer", "train loss", "test acc %"] + (["seconds"] if show_time else [])
+        from course_utils.comparison_plots import text_table
+
+        header = ["configuration", "train loss", "test accuracy %"] + (["seconds"] if show_time else [])
         rows = []
         for name, h in self.histories.items():
-            if h.diverged:
-                row = [name, f"diverged (step {h.diverged_at_step})", "-"]
-            else:
-                row = [name, f"{h.final_train_loss:.4f}", f"{100 * h.final_test_accuracy:.2f}"]
+            row = [name, mean_sd(h.final_train_loss, 4), mean_sd(100 * h.final_test_accuracy, 2)]
             if show_time:
                 row.append(f"{h.training_time:.1f}")
             rows.append(row)
-        widths = [max(len(r[c]) for r in rows + [header]) for c in range(len(header))]
+        return text_table(header, rows)
 
-        def line(cells):
-            return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    def plot(self, smoothing: int = 50, figsize: tuple[float, float] = (16, 5.5)):
+        """Loss per step, loss per second and test accuracy per epoch: mean and seeds."""
+        from course_utils.comparison_plots import plot_comparison
 
-        return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
-
-    def plot(self, smoothing: int = 50, figsize: tuple[float, float] = (18, 6.5)) -> Figure:
-        """Three panels: train loss vs step, train loss vs seconds, test accuracy per epoch.
-
-        Losses are smoothed with `moving_average(losses, smoothing)` (mean
-        over about `smoothing` steps centred on each step; 1 = raw) and drawn
-        on a log scale. Wall
-        clock counts training only, not the per-epoch evaluation. A run that
-        diverged ends where its last finite loss was, marked with an x.
-        Returns a matplotlib Figure (not registered with pyplot; display it
-        by leaving it as a cell's last expression, or fig.savefig).
-        """
-        fig = Figure(figsize=figsize, layout="constrained")
-        ax_step, ax_time, ax_acc = fig.subplots(1, 3)
-        styles = ["-", "--", ":", "-."]
-        seen: dict[str, int] = {}
-        curves = {name: moving_average(h.step_losses, smoothing) for name, h in self.histories.items()}
-        # A diverging run would stretch the log axis to 1e30; stop the axis a
-        # little above the largest starting loss and mark where runs blew up.
-        starts = [c[0] for c in curves.values() if len(c)]
-        top = 2.0 * max(starts) if starts else None
-        lows = [c[np.isfinite(c)].min() for c in curves.values() if np.isfinite(c).any()]
-        bottom = min(lows) / 1.5 if lows else None
-        for name, h in self.histories.items():
-            color = color_for(name)
-            linestyle = styles[seen.get(color, 0) % len(styles)]
-            seen[color] = seen.get(color, 0) + 1
-            smooth = curves[name]
-            steps = np.arange(1, len(smooth) + 1)
-            ax_step.plot(steps, smooth, color=color, linestyle=linestyle, label=name)
-            ax_time.plot(h.step_times, smooth, color=color, linestyle=linestyle, label=name)
-            epochs = np.arange(1, len(h.epoch_test_accuracy) + 1)
-            ax_acc.plot(epochs, 100 * np.asarray(h.epoch_test_accuracy), color=color,
-                        linestyle=linestyle, marker="o", label=name)
-            if h.diverged and len(smooth):
-                end = min(smooth[-1], top)
-                for ax, x_end in ((ax_step, steps[-1]), (ax_time, h.step_times[-1])):
-                    ax.scatter([x_end], [end], color=color, marker="x", s=150, zorder=3, clip_on=False)
-        smoothed = f"train loss ({smoothing}-step moving avg.)" if smoothing > 1 else "train loss"
-        ax_step.set(xlabel="step (minibatch)", ylabel=smoothed, yscale="log", title="Loss per step")
-        ax_time.set(xlabel="training time (s)", ylabel=smoothed, yscale="log", title="Loss per second")
-        ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)", title="Test accuracy after each epoch")
-        ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
-        for ax in (ax_step, ax_time):
-            if top is not None and ax.get_ylim()[1] > top:
-                ax.set_ylim(bottom, top)
-        for ax in (ax_step, ax_time, ax_acc):
-            ax.grid(True, which="major", alpha=0.3)
-        if self.histories:
-            fig.legend(*ax_step.get_legend_handles_labels(), loc="outside lower center",
-                       ncols=min(len(self.histories), 4), frameon=False)
-        return fig
+        return plot_comparison(self.histories, smoothing=smoothing, figsize=figsize)

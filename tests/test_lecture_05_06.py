@@ -95,8 +95,8 @@ def test_trajectory_from_points_accepts_torch_tensors_and_one_dimensional_proble
 def _tiny_histories():
     data = training.TensorData(torch.randn(64, 784, generator=torch.Generator().manual_seed(0)),
                                torch.arange(64) % 10, torch.randn(32, 784), torch.arange(32) % 10)
-    return {name: training.train(training.make_mlp, lambda p, lr=lr: torch.optim.SGD(p, lr=lr), data,
-                                 epochs=1, batch_size=16, progress=False, name=name)
+    return {name: training.train(lambda p, lr=lr: torch.optim.SGD(p, lr=lr), data, epochs=1,
+                                 batch_size=16, seeds=(0, 1), name=name)
             for name, lr in [("SGD", 0.01), ("SGD (lr 0.1)", 0.1)]}
 
 

@@ -1,4 +1,4 @@
-"""course_utils.training: fair, deterministic, fast training and its reports.
+"""course_utils.training: fair, deterministic, several-seed training and its reports.
 
 Runs on small subsets of the real MNIST (from $MNIST_DIR, by default the
 shared copy next to the repository); the whole file takes a few seconds.
@@ -17,7 +17,7 @@ import torch
 from course_utils import training
 from course_utils.data import load_mnist
 from course_utils.style import color_for
-from course_utils.training import Comparison, History, compare, make_mlp, train
+from course_utils.training import Comparison, History, SeedStack, compare, make_mlp, train
 
 _DEFAULT_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
@@ -68,6 +68,7 @@ def test_make_mlp_same_seed_same_weights_and_leaves_global_rng_alone():
     assert not torch.equal(a[0].weight, c[0].weight)
 
 
+
 def test_every_optimizer_starts_from_the_same_weights(small):
     initial = {}
 
@@ -79,68 +80,105 @@ def test_every_optimizer_starts_from_the_same_weights(small):
 
     compare({"SGD": recording("SGD", sgd()),
              "Adam": recording("Adam", lambda p: torch.optim.Adam(p, lr=1e-3))},
-            small, epochs=1, progress=False)
+            small, epochs=1, seeds=(0, 1))
     assert all(torch.equal(p, q) for p, q in zip(initial["SGD"], initial["Adam"]))
 
 
-class _RecordBatches(torch.nn.Module):
-    """An MLP that remembers a fingerprint of every training batch it sees."""
+def test_seed_stack_rows_are_the_single_networks_and_agree_with_them(small):
+    stack = SeedStack((0, 5, 2))
+    for i, seed in enumerate((0, 5, 2)):
+        single = make_mlp(seed)
+        member = stack.member(i)
+        assert all(torch.equal(p, q) for p, q in zip(member.parameters(), single.parameters()))
+        with torch.no_grad():
+            shared = stack(small.x_test[:64])[i]          # one input for every seed
+            own = stack(small.x_test[:64].expand(3, -1, -1))[i]  # a batch per seed
+            torch.testing.assert_close(shared, single(small.x_test[:64]), rtol=1e-5, atol=1e-5)
+            torch.testing.assert_close(own, shared, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="at least one seed"):
+        SeedStack(())
 
-    def __init__(self, seed, log, sizes=(784, 32, 10)):
-        super().__init__()
-        self.net, self.log = make_mlp(seed, sizes), log
 
-    def forward(self, x):
-        if self.training:
-            self.log.append(float(x[:, 300:400].sum()))
-        return self.net(x)
+def test_stacked_training_equals_separate_training_seed_by_seed(small):
+    """The batched seeds are independent: each equals its own run alone, and a plain nn loop."""
+    together = train(sgd(0.05, 0.9), small, epochs=1, seeds=(0, 1, 2))
+    alone = train(sgd(0.05, 0.9), small, epochs=1, seeds=(1,))
+    np.testing.assert_allclose(together.step_losses[1], alone.step_losses[0], rtol=1e-4)
+    # the same steps with an ordinary nn.Sequential and its own optimizer
+    net = make_mlp(1)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+    order = training.batch_orders(len(small.y_train), (1,), 1)[0][0]
+    losses = []
+    for i in range(0, len(order), 128):
+        index = order[i:i + 128]
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(net(small.x_train[index]), small.y_train[index])
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    np.testing.assert_allclose(alone.step_losses[0], losses, rtol=1e-4)
+    assert training.accuracy(net, small.x_test, small.y_test) == pytest.approx(
+        alone.final_test_accuracy[0], abs=2e-3)
 
 
-def test_every_optimizer_sees_the_same_batches_in_the_same_order(small):
-    logs = {name: [] for name in ("SGD", "Adam", "small model", "seed 1")}
-    for name, make, sizes, seed in [
-        ("SGD", sgd(), (784, 32, 10), 0),
-        ("Adam", lambda p: torch.optim.Adam(p), (784, 32, 10), 0),
-        ("small model", sgd(), (784, 8, 8, 10), 0),  # init uses other random numbers
-        ("seed 1", sgd(), (784, 32, 10), 1),
-    ]:
-        train(lambda s, sizes=sizes, log=logs[name]: _RecordBatches(s, log, sizes), make, small,
-              epochs=2, batch_size=100, seed=seed, progress=False)
-    assert len(logs["SGD"]) == 40
-    assert logs["SGD"] == logs["Adam"] == logs["small model"]
-    assert logs["SGD"] != logs["seed 1"]
-    assert logs["SGD"][:20] != logs["SGD"][20:]  # reshuffled every epoch
+def test_batch_order_depends_on_the_seed_only_and_is_reshuffled_every_epoch():
+    a = training.batch_orders(500, (3, 4), 2)
+    b = training.batch_orders(500, (4,), 2)
+    assert torch.equal(a[0][1], b[0][0]) and torch.equal(a[1][1], b[1][0])
+    assert not torch.equal(a[0][0], a[0][1]) and not torch.equal(a[0][0], a[1][0])
+    assert sorted(a[0][0].tolist()) == list(range(500))
 
 
 def test_same_config_twice_gives_the_same_history(small):
-    runs = [train(make_mlp, sgd(0.05, 0.9), small, epochs=1, seed=3, progress=False) for _ in range(2)]
+    runs = [train(sgd(0.05, 0.9), small, epochs=1, seeds=(3, 4)) for _ in range(2)]
     np.testing.assert_array_equal(runs[0].step_losses, runs[1].step_losses)
-    assert runs[0].epoch_test_accuracy == runs[1].epoch_test_accuracy
-    assert runs[0].epoch_train_loss == runs[1].epoch_train_loss
-    assert len(runs[0].step_losses) == len(runs[0].step_times) == len(runs[0].lrs) == 16  # ceil(2000 / 128)
+    np.testing.assert_array_equal(runs[0].epoch_test_accuracy, runs[1].epoch_test_accuracy)
+    np.testing.assert_array_equal(runs[0].final_train_loss, runs[1].final_train_loss)
+    assert runs[0].step_losses.shape == (2, 16) and len(runs[0].step_times) == len(runs[0].lrs) == 16
 
 
 def test_sgd_momentum_learns_mnist_in_two_epochs_on_5000_samples(mnist):
-    history = train(make_mlp, sgd(0.05, 0.9), mnist.subset(5000), epochs=2, progress=False)
+    history = train(sgd(0.05, 0.9), mnist.subset(5000), epochs=2, seeds=(0, 1))
     # Measured 0.884 to 0.915 over seeds 0..7 (1 epoch: 0.76 to 0.88, too noisy).
-    assert history.final_test_accuracy > 0.85
-    assert history.step_losses[-20:].mean() < 0.5 * history.step_losses[:5].mean()
+    assert (history.final_test_accuracy > 0.85).all()
+    assert (history.step_losses[:, -20:].mean(axis=1) < 0.5 * history.step_losses[:, :5].mean(axis=1)).all()
     assert history.epoch_times[0] > 0 and history.wall_time >= history.epoch_times[0]
 
 
-def test_divergence_is_recorded_and_stops_training_without_exception(small):
-    history = train(make_mlp, sgd(lr=1e6), small, epochs=3, progress=False, name="SGD")
-    assert history.diverged and history.diverged_at_step is not None
-    assert history.diverged_at_step < 16  # within the first epoch of 16 steps
-    assert len(history.step_losses) == len(history.lrs) == len(history.step_times) == history.diverged_at_step
-    assert np.isfinite(history.step_losses).all()
-    assert history.epoch_test_accuracy == [] and math.isnan(history.final_test_accuracy)
+def test_final_train_loss_is_the_final_networks_loss_on_the_whole_training_set(small):
+    stack = SeedStack((0, 1))
+    history = train(sgd(0.05, 0.9), small, epochs=1, model=stack)
+    losses, _ = training.evaluate(stack, small.x_train, small.y_train)
+    np.testing.assert_allclose(history.final_train_loss, losses)
+    assert not np.allclose(history.final_train_loss, history.step_losses[:, -16:].mean(axis=1))
+
+
+def test_a_diverging_seed_is_marked_while_the_others_train_on(small):
+    # lr 1e6 diverges for every seed; training stops once all have
+    history = train(sgd(lr=1e6), small, epochs=3, seeds=(0, 1), name="SGD")
+    assert history.diverged.all() and (history.diverged_at_step < 16).all()
+    assert len(history.epoch_times) == 1  # stopped after the first epoch
+    for seed, at in enumerate(history.diverged_at_step):
+        assert np.isfinite(history.step_losses[seed, :at]).all() and np.isnan(history.step_losses[seed, at:]).all()
+    assert np.isnan(history.final_test_accuracy).all() and np.isnan(history.final_train_loss).all()
     comparison = Comparison({"SGD": history})
-    assert "diverged (step" in comparison.table()
+    assert "diverged" in comparison.table()
     fig = comparison.plot()
     for ax in fig.axes:
         for line in ax.get_lines():
-            assert np.isfinite(np.asarray(line.get_ydata(), dtype=float)).all()
+            y = np.asarray(line.get_ydata(), dtype=float)
+            assert not np.isinf(y).any()
+
+
+def test_one_seed_diverging_does_not_touch_the_others(small):
+    """Per-seed clipping at a tiny norm for seed 0 only is impossible, so poison seed 0 directly."""
+    stack = SeedStack((0, 1))
+    with torch.no_grad():
+        stack.weights[0][0, 0, 0] = float("nan")
+    history = train(sgd(0.05), small, epochs=1, model=stack)
+    clean = train(sgd(0.05), small, epochs=1, seeds=(1,))
+    assert history.diverged.tolist() == [True, False] and history.diverged_at_step[0] == 0
+    np.testing.assert_allclose(history.step_losses[1], clean.step_losses[0], rtol=1e-4)
 
 
 def test_onecycle_scheduler_is_stepped_once_per_batch(small):
@@ -149,7 +187,7 @@ def test_onecycle_scheduler_is_stepped_once_per_batch(small):
     def one_cycle(optimizer, total_steps):
         return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=total_steps)
 
-    history = train(make_mlp, sgd(0.1, 0.9), small, epochs=epochs, scheduler_fn=one_cycle, progress=False)
+    history = train(sgd(0.1, 0.9), small, epochs=epochs, seeds=(0,), scheduler_fn=one_cycle)
     assert len(history.lrs) == epochs * steps
     reference = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
     scheduler = one_cycle(reference, epochs * steps)
@@ -162,83 +200,92 @@ def test_onecycle_scheduler_is_stepped_once_per_batch(small):
     assert history.lrs.argmax() not in (0, len(history.lrs) - 1)  # warm up, then anneal
 
 
-def test_epoch_scheduler_changes_lr_between_epochs_only(small):
-    history = train(make_mlp, sgd(0.1), small, epochs=3, scheduler_interval="epoch",
-                    scheduler_fn=lambda opt, n: torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5),
-                    progress=False)
-    np.testing.assert_allclose(history.lrs, np.repeat([0.1, 0.05, 0.025], 16))
+def test_clipping_is_per_seed_and_matches_torch(small):
+    stack = SeedStack((0, 1))
+    loss = training.seed_losses(stack(small.x_train[:64].expand(2, -1, -1)), small.y_train[:64].expand(2, -1))
+    (loss * torch.tensor([1.0, 100.0])).sum().backward()  # seed 1's gradient 100 times larger
+    singles = [stack.member(i) for i in range(2)]
+    for i, (net, scale) in enumerate(zip(singles, [1.0, 100.0])):
+        (scale * torch.nn.functional.cross_entropy(net(small.x_train[:64]), small.y_train[:64])).backward()
+    norms = training.clip_grad_norm_per_seed(stack, 1.0)
+    for i, net in enumerate(singles):
+        expected = torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+        assert norms[i].item() == pytest.approx(expected.item(), rel=1e-4)
+        torch.testing.assert_close(stack.weights[0].grad[i], net[0].weight.grad, rtol=1e-4, atol=1e-7)
+    assert norms[1] > 50 * norms[0]
 
 
 def test_gradient_clipping_changes_the_run(small):
-    plain = train(make_mlp, sgd(0.05), small, epochs=1, progress=False)
-    clipped = train(make_mlp, sgd(0.05), small, epochs=1, clip_grad_norm=1e-3, progress=False)
-    assert plain.step_losses[0] == clipped.step_losses[0]  # same start
-    assert clipped.step_losses[-5:].mean() > plain.step_losses[-5:].mean()  # tiny steps learn slower
+    plain = train(sgd(0.05), small, epochs=1, seeds=(0,))
+    clipped = train(sgd(0.05), small, epochs=1, seeds=(0,), clip_grad_norm=1e-3)
+    assert plain.step_losses[0, 0] == clipped.step_losses[0, 0]  # same start
+    assert clipped.step_losses[0, -5:].mean() > plain.step_losses[0, -5:].mean()  # tiny steps learn slower
 
 
-def test_module_passed_to_compare_is_copied_for_each_run(small):
-    model = make_mlp(7, (784, 16, 10))
-    before = [p.detach().clone() for p in model.parameters()]
-    result = compare({"SGD": sgd(), "SGD+momentum": sgd(0.05, 0.9)}, small, model=model, progress=False)
-    assert all(torch.equal(p, q) for p, q in zip(before, model.parameters()))
-    assert result["SGD"].step_losses[0] == result["SGD+momentum"].step_losses[0]
-
-
-def test_a_config_can_bring_its_own_scheduler(small):
+def test_a_config_can_bring_its_own_scheduler_and_bad_configs_are_refused(small):
     result = compare({
         "AdamW": lambda p: torch.optim.AdamW(p, lr=1e-3),
         "AdamW + cosine": {"optimizer": lambda p: torch.optim.AdamW(p, lr=1e-3),
                            "scheduler": lambda opt, n: torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=n)},
-    }, small, epochs=1, progress=False)
+    }, small, epochs=1, seeds=(0,))
     assert set(result["AdamW"].lrs) == {1e-3}
     assert result["AdamW + cosine"].lrs[0] == 1e-3 and result["AdamW + cosine"].lrs[-1] < 1e-4
     with pytest.raises(ValueError, match="needs 'optimizer'"):
-        compare({"typo": {"optimiser": sgd()}}, small, progress=False)
+        compare({"typo": {"optimiser": sgd()}}, small)
+    with pytest.raises(ValueError, match="epochs >= 1"):
+        train(sgd(), small, epochs=0)
 
 
-def _history(name, train_loss, accuracy, seconds, diverged_at=None):
-    return History(name=name, step_losses=np.array([2.3, train_loss]), step_times=np.array([0.5, seconds]),
-                   lrs=np.array([0.1, 0.1]), epoch_train_loss=[] if diverged_at else [train_loss],
-                   epoch_test_accuracy=[] if diverged_at else [accuracy],
-                   epoch_times=[] if diverged_at else [seconds], diverged_at_step=diverged_at)
+def _history(name, train_loss, accuracy, seconds, diverged=(False, False)):
+    k = len(diverged)
+    diverged_at = np.array([1 if d else -1 for d in diverged])
+    return History(name=name, seeds=tuple(range(k)), step_losses=np.full((k, 2), 2.3),
+                   step_times=np.array([0.5, seconds]), lrs=np.array([0.1, 0.1]),
+                   epoch_test_loss=np.full((k, 1), 0.3), epoch_test_accuracy=np.array(accuracy)[:, None],
+                   final_train_loss=np.where(diverged, np.nan, train_loss), diverged_at_step=diverged_at)
 
 
-def test_table_is_plain_aligned_text_and_can_hide_time():
+def test_table_reports_mean_and_sd_over_seeds_and_can_hide_time():
     comparison = Comparison({
-        "SGD": _history("SGD", 0.31234, 0.91, 12.345),
-        "SGD+momentum": _history("SGD+momentum", 0.081, 0.97456, 13.0),
-        "Adam (lr=1)": _history("Adam (lr=1)", 0, 0, 0.25, diverged_at=1),
+        "SGD": _history("SGD", [0.3, 0.32], [0.91, 0.93], 12.345),
+        "Adam (lr=1)": _history("Adam (lr=1)", [0.1, 0.1], [0.5, 0.5], 0.25, diverged=(True, True)),
     })
     assert comparison.table() == (
-        "optimizer            train loss  test acc %  seconds\n"
-        "------------  -----------------  ----------  -------\n"
-        "SGD                      0.3123       91.00     12.3\n"
-        "SGD+momentum             0.0810       97.46     13.0\n"
-        "Adam (lr=1)   diverged (step 1)           -      0.2")
-    assert comparison.table(show_time=False) == (
-        "optimizer            train loss  test acc %\n"
-        "------------  -----------------  ----------\n"
-        "SGD                      0.3123       91.00\n"
-        "SGD+momentum             0.0810       97.46\n"
-        "Adam (lr=1)   diverged (step 1)           -")
+        "configuration       train loss  test accuracy %  seconds\n"
+        "-------------  ---------------  ---------------  -------\n"
+        "SGD            0.3100 ± 0.0141     92.00 ± 1.41     12.3\n"
+        "Adam (lr=1)           diverged         diverged      0.2")
+    assert comparison.table(show_time=False) == "\n".join(
+        line[:-9].rstrip() for line in comparison.table().splitlines())
+    half = Comparison({"half": _history("half", [0.1, 0.2], [0.97, 0.95], 1.0, diverged=(False, True))})
+    assert "0.1000 ± 0.0000 (1 diverged)" in half.table() and "97.00 ± 0.00 (1 diverged)" in half.table()
 
 
-def test_plot_has_three_labelled_axes_and_one_line_per_optimizer_in_its_colour(small):
+def test_mean_sd_uses_the_sample_sd_of_the_finite_values():
+    assert training.mean_sd([1.0, 2.0, 3.0], 2) == "2.00 ± 1.00"
+    assert training.mean_sd([np.nan, np.nan]) == "diverged"
+    assert training.mean_sd([5.0]) == "5.00 ± 0.00"
+
+
+def test_plot_has_three_labelled_axes_with_a_mean_line_per_config_in_its_colour(small):
     configs = {"SGD": sgd(), "SGD+momentum": sgd(0.05, 0.9),
                "Adam": lambda p: torch.optim.Adam(p, lr=1e-3)}
-    comparison = compare(configs, small, epochs=2, progress=False)
+    comparison = compare(configs, small, epochs=2, seeds=(0, 1))
     fig = comparison.plot(smoothing=5)
     assert len(fig.axes) == 3
     for ax in fig.axes:
         assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
-        lines = ax.get_lines()
-        assert [line.get_label() for line in lines] == list(configs)
-        for line, name in zip(lines, configs):
+        labelled = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+        assert [line.get_label() for line in labelled] == list(configs)
+        for line, name in zip(labelled, configs):
             assert matplotlib.colors.to_hex(line.get_color()) == color_for(name).lower()
-    assert fig.axes[0].get_yscale() == "log"
-    assert list(fig.axes[2].get_lines()[0].get_xdata()) == [1, 2]
-    np.testing.assert_allclose(fig.axes[0].get_lines()[0].get_ydata(),
-                               training.moving_average(comparison["SGD"].step_losses, 5))
+    step_ax = fig.axes[0]
+    assert step_ax.get_yscale() == "log"
+    assert len(step_ax.get_lines()) == 3 * (2 + 1)  # two thin seed lines and one mean per config
+    assert list(fig.axes[2].get_lines()[-1].get_xdata()) == [1, 2]
+    mean_line = [line for line in step_ax.get_lines() if line.get_label() == "SGD"][0]
+    np.testing.assert_allclose(mean_line.get_ydata(),
+                               training.moving_average(comparison["SGD"].step_losses, 5).mean(axis=0))
 
 
 def test_moving_average_is_centred_and_starts_at_the_first_loss():
