@@ -50,10 +50,16 @@ def test_environment_yml_has_exactly_the_lock_pins():
         f"extra {extra}, different versions {differ}")
 
 
-def test_environment_yml_python_matches_pyproject():
+def test_supported_pythons_agree_in_pyproject_environment_yml_and_makefile():
+    """3.11-3.13 everywhere: pyproject's range, conda's range, the Makefile's search list."""
     _, others = conda_pins()
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
-    assert "python=3.11" in others and ">=3.11" in requires and "<3.12" in requires
+    assert requires == ">=3.11,<3.14"
+    assert "python>=3.11,<3.14" in others
+    makefile = (ROOT / "Makefile").read_text()
+    searched = re.search(r"^SUPPORTED_PYTHONS := (.+)$", makefile, re.M)[1].split()
+    assert searched[0] == "3.11" and sorted(searched) == ["3.11", "3.12", "3.13"]
+    assert "(3, 11) <= sys.version_info[:2] <= (3, 13)" in makefile
 
 
 def test_every_direct_dependency_is_pinned_and_torch_is_2_13():
