@@ -1,0 +1,315 @@
+"""Calibrate the checked claims of notebook 06: value, spread and margin of each.
+
+    python benchmarks/calibrate_06.py [--runs baseline,seeds-345,...] [--mutations] [--out FILE]
+
+Every claim in notebooks/06_mnist.ipynb is a bound on a measured number
+(`claims.claim_bound`) or an exact fact (`claims.claim`). This script runs
+the notebook several times, each time under one perturbation that must NOT
+change any verdict:
+
+  baseline     as stored (seeds 0, 1, 2; torch's default thread count)
+  seeds-345    other seeds: other initial weights and batch orders
+  seeds-678    and a third set
+  threads-1    torch.set_num_threads(1)
+  threads-2    torch.set_num_threads(2)
+  nudge        every initial weight moved by one ulp (torch.nextafter)
+  old-x86      NumPy without AVX-512 kernels, ATEN_CPU_CAPABILITY=avx2,
+               MKL_ENABLE_INSTRUCTIONS=AVX2 (an older x86 CPU)
+
+and prints, for each claim, its value under every perturbation, the spread
+(largest minus smallest value), the margin (the smallest distance to the
+claim's bound over all runs) and their ratio, which must be at least 3.
+
+With --mutations it then runs, for every mutation below, the notebook up to
+the last cell the mutation targets with the mutation applied (a source
+substitution in one cell: no momentum, no zero_grad, Adam + L2 in place of
+AdamW, a constant lr in place of the schedule, ...), and checks that every
+claim the mutation targets fails. tests/test_calibration.py checks that each
+mutation still applies to the stored notebook, so the list cannot rot.
+
+Each notebook run takes a few minutes on 2 cores; the whole calibration
+about half an hour. Results go to --out (JSON) as well as to the screen.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "06_mnist.ipynb"
+SETUP_CELL = "l06-01"
+OLD_X86 = {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
+           "ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+
+NUDGE = """
+_make_mlp = training.make_mlp
+def _nudged_mlp(seed=0, sizes=(784, 256, 128, 10)):
+    net = _make_mlp(seed, sizes)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.nextafter(p, torch.full_like(p, float("inf"))))
+    return net
+training.make_mlp = _nudged_mlp
+"""
+
+# name -> (replacements in the setup cell, code run after it, extra environment)
+PERTURBATIONS = {
+    "baseline": ({}, "", {}),
+    "seeds-345": ({"SEEDS = (0, 1, 2)": "SEEDS = (3, 4, 5)"}, "", {}),
+    "seeds-678": ({"SEEDS = (0, 1, 2)": "SEEDS = (6, 7, 8)"}, "", {}),
+    "threads-1": ({}, "torch.set_num_threads(1)", {}),
+    "threads-2": ({}, "torch.set_num_threads(2)", {}),
+    "nudge": ({}, NUDGE, {}),
+    "old-x86": ({}, "", OLD_X86),
+}
+
+# Each mutation: a realistic regression, the cell it edits, the text it
+# replaces and the replacement, and the claims (statement prefixes) it must break.
+MUTATIONS = [
+    ("normalisation skipped (pixels / 255 only)", "l06-03",
+     "mnist = training.prepare_data(data.load_mnist())\n",
+     "mnist = training.prepare_data(data.load_mnist())\nmnist = training.TensorData("
+     "mnist.x_train * training.MNIST_STD + training.MNIST_MEAN, mnist.y_train, mnist.x_test, mnist.y_test)\n",
+     ["after normalisation the training pixels have mean 0", "and standard deviation 1"]),
+    ("the stack compared with the wrong seed's network", "l06-06",
+     "training.make_mlp(s)(x)", "training.make_mlp(s + 1)(x)",
+     ["and the stack's outputs equal each network's own"]),
+    ("no momentum in the classic comparison", "l06-08",
+     "lr=0.01, momentum=0.9)", "lr=0.01)",
+     ["in every seed, momentum is more than 3 points", "and its training loss is less than half"]),
+    ("the tenfold lr not applied", "l06-11",
+     "partial(torch.optim.SGD, lr=0.1)", "partial(torch.optim.SGD, lr=0.01)",
+     ["plain SGD at lr 0.1 ends within half a point", "and closes more than 80%"]),
+    ("a grid too narrow for SGD", "l06-13",
+     "[0.01, 0.03, 0.1, 0.3, 1.0]", "[0.01, 0.03, 0.1, 1.0]",
+     ["for every optimizer the chosen lr is inside its grid"]),
+    ("gradient clipping left on in the sweep", "l06-13",
+     "validation, epochs=1, seeds=SEEDS,", "validation, epochs=1, seeds=SEEDS, clip_grad_norm=0.5,",
+     ["plain SGD at lr 1.0 diverges from every seed", "in every seed SGD+momentum at lr 0.3 diverges"]),
+    ("initial weights ten times too large", "l06-16",
+     "fair = training.compare(",
+     "training.make_mlp = lambda s, sizes=(784, 256, 128, 10), f=training.make_mlp: f(s, sizes).apply("
+     "lambda m: m.weight.data.mul_(10) if isinstance(m, torch.nn.Linear) else None)\nfair = training.compare(",
+     ["the first loss is close to ln 10"]),
+    ("a schedule for Adam alone among the constant-lr runs", "l06-16",
+     "{name: partial(make, lr=best_lr[name]) for name, (make, _) in families.items()}",
+     "{name: ({'optimizer': partial(make, lr=best_lr[name]), 'scheduler': lambda o, n: lr_scheduler.OneCycleLR("
+     "o, max_lr=o.param_groups[0]['lr'], total_steps=n)} if name == 'Adam' else partial(make, lr=best_lr[name])) "
+     "for name, (make, _) in families.items()}",
+     ["and no optimizer leads"]),
+    ("a schedule slipped into the constant-lr runs", "l06-16",
+     "mnist, epochs=EPOCHS, seeds=SEEDS, progress=SHOW_PROGRESS)",
+     "mnist, epochs=EPOCHS, seeds=SEEDS, progress=SHOW_PROGRESS, scheduler_fn=lambda o, n: "
+     "lr_scheduler.OneCycleLR(o, max_lr=o.param_groups[0]['lr'], total_steps=n))",
+     ["with a constant learning rate, no optimizer's mean reaches 98%"]),
+    ("one optimizer left at a 30 times smaller lr", "l06-16",
+     "partial(make, lr=best_lr[name])", "partial(make, lr=best_lr[name] / (30 if name == 'Adagrad' else 1))",
+     ["tuned, all seven means end within 2 points"]),
+    ("a constant lr in place of every schedule", "l06-21",
+     '"scheduler": ', '"scheduler": None and ',
+     ["every scheduled run beats its constant-lr baseline", "by more than 0.3 points on average",
+      "with a schedule, the best mean passes", "the schedules cut the seed-to-seed sd"]),
+    ("beta1 = 0 in the fixed-beta1 OneCycle run", "l06-21",
+     '"AdamW (OneCycle, fixed beta1)": {"optimizer": adamw,',
+     '"AdamW (OneCycle, fixed beta1)": {"optimizer": partial(adamw, betas=(0.0, 0.999)),',
+     ["cycling beta1 in OneCycle changes AdamW's mean accuracy by less than 0.3"]),
+    ("no zero_grad in the written-out loop", "l06-26",
+     "        if clear_gradients:\n", "        if False:\n",
+     ["with zero_grad, the written-out loop reproduces"]),
+    ("zero_grad in the 'without' run too", "l06-26",
+     "first_steps(momentum_001, 300, clear_gradients=False)", "first_steps(momentum_001, 300, clear_gradients=True)",
+     ["without zero_grad, in every seed the last 20 losses", "and no network is much better than guessing"]),
+    ("Adam + L2 in place of AdamW", "l06-29",
+     '"AdamW": torch.optim.AdamW}', '"AdamW": torch.optim.Adam}',
+     ["at the same lambda = 0.1, Adam + L2's validation loss", "AdamW tolerates a decay at least 100"]),
+    ("plain SGD given Adam's lr range in the sweep", "l06-13",
+     '"SGD":          (partial(torch.optim.SGD), [0.01, 0.03, 0.1, 0.3, 1.0]),',
+     '"SGD":          (partial(torch.optim.Adam), [1e-4, 3e-4, 0.001, 0.003, 0.01]),',
+     ["measured as the number of grid learning rates"]),
+    ("AdamW's grid at 30 times the lr", "l06-29",
+     "partial(methods[method], lr=lr, weight_decay=wd)",
+     "partial(methods[method], lr=lr * (30 if method == 'AdamW' else 1), weight_decay=wd)",
+     ["tuned separately, the two best validation losses differ"]),
+    ("AdamW in place of Adam + L2 for the kept networks", "l06-31b",
+     "partial(methods[name], lr=1e-3, weight_decay=0.1)", "partial(torch.optim.AdamW, lr=1e-3, weight_decay=0.1)",
+     ["Adam + L2 drives more than 10% of the first-layer weights"]),
+    ("Adam + L2 in place of AdamW for the kept networks", "l06-31b",
+     "partial(methods[name], lr=1e-3, weight_decay=0.1)", "partial(torch.optim.Adam, lr=1e-3, weight_decay=0.1)",
+     ["AdamW fewer than 5%"]),
+    ("a tamer lr in the unclipped run", "l06-32",
+     '"SGD (lr 1.0)": partial(torch.optim.SGD, lr=1.0)', '"SGD (lr 1.0)": partial(torch.optim.SGD, lr=0.1)',
+     ["without clipping, at least one seed's run diverges", "and no seed gets past 80%"]),
+    ("clipping switched off", "l06-32",
+     '"clip_grad_norm": 1.0}', '"clip_grad_norm": None}',
+     ["with clipping, every seed trains to more than 85%"]),
+    ("the lr not scaled with the batch", "l06-35",
+     "partial(torch.optim.SGD, lr=0.02, momentum=0.9)", "partial(torch.optim.SGD, lr=0.01, momentum=0.9)",
+     ["batch 256 at lr 0.02 ends within 10%"]),
+    ("the batch not doubled", "l06-35",
+     '"batch_size": 256},\n    "SGD+momentum, batch 256, lr 0.02"', '"batch_size": 128},\n    "SGD+momentum, batch 256, lr 0.02"',
+     ["batch 256 at the same lr falls behind", "in test accuracy the unscaled run is more than 0.5"]),
+    ("a hundred times smaller lr for the one-batch check", "l06-38",
+     "partial(torch.optim.Adam, lr=1e-3)", "partial(torch.optim.Adam, lr=1e-5)",
+     ["Adam at its default lr memorises one batch"]),
+]
+
+
+def load(path: Path = NOTEBOOK):
+    return nbformat.read(path, as_version=4)
+
+
+def cell_by_id(nb, cell_id: str):
+    matches = [c for c in nb.cells if c.get("id") == cell_id]
+    if len(matches) != 1:
+        raise KeyError(f"{len(matches)} cells with id {cell_id!r}")
+    return matches[0]
+
+
+def apply_mutation(nb, cell_id: str, old: str, new: str):
+    """A copy of nb with every `old` replaced by `new` in one cell (at least one must be there)."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    cell = cell_by_id(nb, cell_id)
+    if old not in cell.source:
+        raise ValueError(f"mutation text not in cell {cell_id}: {old!r}")
+    cell.source = cell.source.replace(old, new)
+    return nb
+
+
+def instrumented(nb, replacements: dict, after_setup: str, stop_after: str | None, record: Path):
+    """nb prepared for a calibration run: perturbed, recording, never stopping on a claim."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    setup = cell_by_id(nb, SETUP_CELL)
+    for old, new in replacements.items():
+        if old not in setup.source:
+            raise ValueError(f"perturbation text {old!r} not in the setup cell")
+        setup.source = setup.source.replace(old, new)
+    index = nb.cells.index(setup)
+    hook = "from course_utils import claims\nclaims.RAISE_ON_FAILURE = False\n" + after_setup
+    cells = nb.cells[:index + 1] + [nbformat.v4.new_code_cell(hook)]
+    for cell in nb.cells[index + 1:]:
+        cells.append(cell)
+        if stop_after is not None and cell.get("id") == stop_after:
+            break
+    dump = (f"import json\njson.dump({{'claims': claims.RECORD, "
+            f"'best_lr': {{k: float(v) for k, v in globals().get('best_lr', {{}}).items()}}}}, "
+            f"open({str(record)!r}, 'w'))")
+    cells.append(nbformat.v4.new_code_cell(dump))
+    nb.cells = cells
+    for cell in nb.cells:  # ids of the added cells
+        cell.setdefault("id", f"calibration-{id(cell)}")
+    return nb
+
+
+def execute(nb, env_extra: dict, record: Path, timeout: int = 1800) -> dict:
+    saved = {k: os.environ.get(k) for k in env_extra}
+    os.environ.update(env_extra)
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return json.loads(record.read_text())
+
+
+def report(runs: dict) -> list[dict]:
+    """One row per claim: values per run, spread, margin, ratio, verdict everywhere."""
+    names = list(runs)
+    rows = []
+    for i, first in enumerate(runs[names[0]]["claims"]):
+        entries = [runs[n]["claims"][i] for n in names if i < len(runs[n]["claims"])]
+        values = [e["value"] for e in entries]
+        row = dict(statement=first["statement"], above=first["above"], below=first["below"],
+                   holds_everywhere=all(e["holds"] for e in entries), values=dict(zip(names, values)))
+        if first["value"] is not None:
+            row["spread"] = max(values) - min(values)
+            row["margin"] = min(e["margin"] for e in entries)
+            row["ratio"] = row["margin"] / row["spread"] if row["spread"] > 0 else float("inf")
+        rows.append(row)
+    return rows
+
+
+def print_report(rows: list[dict], runs: dict) -> None:
+    print(f"\nclaims of {NOTEBOOK.name} over {len(runs)} runs: {', '.join(runs)}")
+    for row in rows:
+        verdict = "holds" if row["holds_everywhere"] else "FAILS SOMEWHERE"
+        print(f"\n- {row['statement']}  [{verdict}]")
+        if "spread" in row:
+            bound = " and ".join(b for b in [f"> {row['above']:g}" if row["above"] is not None else "",
+                                             f"< {row['below']:g}" if row["below"] is not None else ""] if b)
+            values = ", ".join(f"{n} {v:.4g}" for n, v in row["values"].items())
+            flag = "" if row["ratio"] >= 3 else "   <-- margin under 3x spread"
+            print(f"  bound {bound}; values {values}")
+            print(f"  spread {row['spread']:.4g}, margin {row['margin']:.4g}, ratio {row['ratio']:.1f}{flag}")
+        else:
+            print("  exact claim (no margin)")
+    chosen = {n: r.get("best_lr", {}) for n, r in runs.items()}
+    print("\nchosen learning rates per run:")
+    for n, lrs in chosen.items():
+        print(f"  {n:<10} " + ", ".join(f"{k} {v:g}" for k, v in lrs.items()))
+
+
+def run_mutations(workdir: Path) -> list[dict]:
+    results = []
+    nb = load()
+    for name, cell_id, old, new, targets in MUTATIONS:
+        mutated = apply_mutation(nb, cell_id, old, new)
+        last_target = max((i for i, c in enumerate(mutated.cells)
+                           if any(t in c.source for t in targets)), default=None)
+        stop_after = mutated.cells[last_target].get("id")
+        record = workdir / f"mutation-{len(results)}.json"
+        start = time.perf_counter()
+        claims = execute(instrumented(mutated, {}, "", stop_after, record), {}, record)["claims"]
+        broken = {t: any(c["statement"].startswith(t) and not c["holds"] for c in claims) for t in targets}
+        results.append(dict(mutation=name, cell=cell_id, broken=broken, all_broken=all(broken.values()),
+                            seconds=round(time.perf_counter() - start, 1)))
+        print(f"{'ok  ' if all(broken.values()) else 'MISS'} {name} ({cell_id}): "
+              + "; ".join(f"{'breaks' if b else 'KEEPS'} '{t}'" for t, b in broken.items()), flush=True)
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", default=",".join(PERTURBATIONS),
+                        help=f"comma-separated, from {', '.join(PERTURBATIONS)}")
+    parser.add_argument("--mutations", action="store_true", help="also run every mutation")
+    parser.add_argument("--only-mutations", action="store_true")
+    parser.add_argument("--out", default=str(ROOT / "test-artifacts" / "calibrate_06.json"))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    workdir = out.parent
+    result = json.loads(out.read_text()) if out.exists() else {}
+    if not args.only_mutations:
+        runs = {}
+        for name in args.runs.split(","):
+            replacements, after_setup, env = PERTURBATIONS[name]
+            record = workdir / f"calibrate-{name}.json"
+            start = time.perf_counter()
+            runs[name] = execute(instrumented(load(), replacements, after_setup, None, record), env, record)
+            print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
+        rows = report(runs)
+        print_report(rows, runs)
+        result.update(runs=runs, claims=rows)
+    if args.mutations or args.only_mutations:
+        result["mutations"] = run_mutations(workdir)
+    out.write_text(json.dumps(result, indent=1))
+    bad = [r for r in result.get("claims", []) if not r["holds_everywhere"] or r.get("ratio", 9) < 3]
+    missed = [m for m in result.get("mutations", []) if not m["all_broken"]]
+    print(f"\n{len(bad)} claims fail somewhere or have a margin under 3x their spread; "
+          f"{len(missed)} mutations missed a claim. Written to {out}")
+    return 1 if bad or missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
