@@ -236,7 +236,8 @@ def _where_in_student_code(error: BaseException) -> str:
     line = " ".join((frame.line or "").split())
     if len(line) > 60:
         line = line[:57] + "..."
-    return f" (in {frame.name}, line {frame.lineno} of its cell: `{line}`)" if line else ""
+    where = f" (in {frame.name}, line {frame.lineno} of its cell"
+    return f"{where}: `{line}`)" if line else f"{where})"
 
 
 def call(function: Callable, *args, name: str | None = None, **kwargs):
