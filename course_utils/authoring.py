@@ -293,6 +293,9 @@ def main(argv=None) -> int:
     p_grade.add_argument("--json", type=Path, help="also save the results as JSON here")
     p_grade.add_argument("--seed", type=int, help="the inputs' seed (default: a fresh one)")
     p_grade.add_argument("--verbose", action="store_true", help="show pytest's output")
+    p_grade.add_argument("--no-scan", action="store_true",
+                         help="for testing the grader: judge the results only, without "
+                              "reading the code first")
     args = parser.parse_args(argv)
 
     try:
@@ -315,7 +318,7 @@ def main(argv=None) -> int:
     print(f"Grading {count} notebook{'s' * (count != 1)} "
           f"(cell timeout {args.timeout} s) ...\n", flush=True)
     report = grader.grade(args.notebooks, args.timeout, args.junitxml, args.verbose,
-                          args.seed, students)
+                          args.seed, students, scan=not args.no_scan)
     print(format_report(report))
     if args.json:
         args.json.write_text(json.dumps(report.as_dict(), indent=1) + "\n")

@@ -35,7 +35,7 @@ PRIVATE_ATTRIBUTES = ("__dict__", "__code__", "__globals__", "__builtins__", "__
                       "__getattribute__", "__loader__", "__spec__", "__import__", "__self__",
                       "__func__", "__wrapped__", "f_globals", "f_locals", "f_back", "gi_frame")
 SYS_ATTRIBUTES = ("modules", "settrace", "setprofile", "_getframe", "excepthook", "displayhook",
-                  "meta_path", "path_hooks", "addaudithook")
+                  "meta_path", "path_hooks", "path", "addaudithook")
 OS_ATTRIBUTES = ("system", "popen", "fork", "forkpty", "kill", "killpg", "mkfifo", "setsid",
                  "execv", "execve", "execl", "execlp", "execvp", "execvpe", "spawnl", "spawnv",
                  "spawnve", "posix_spawn", "posix_spawnp", "startfile")
@@ -63,11 +63,12 @@ class Scan:
     definitions: dict = field(default_factory=dict)  # name -> [cell indices binding it]
 
     def library_hint(self, exercise: str, by_hand: bool) -> str | None:
+        """'uses torch.optim.Adam: write the update yourself', or None."""
         for origin in self.uses.get(exercise, ()):
-            if origin.startswith("course_utils."):
-                return f"uses {origin}: write {exercise} yourself"
-            if by_hand and origin.startswith(BY_HAND_FORBIDDEN):
-                return f"uses {origin}: write the update yourself"
+            named = ".".join(origin.split(".")[:3])  # module and name: torch.optim.Adam
+            fix = "write the update yourself" if by_hand else f"write {exercise} yourself"
+            if origin.startswith("course_utils.") or (by_hand and origin.startswith(BY_HAND_FORBIDDEN)):
+                return f"uses {named}: {fix}"
         return None
 
 
@@ -80,6 +81,12 @@ def _transform(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
+def _reaches_library(origin) -> bool:
+    """A library name an answer must not lean on (in by-hand exercises: torch.optim)."""
+    return bool(origin) and not origin.startswith(LIBRARY_ALLOWED) and (
+        origin.startswith("course_utils.") or origin.startswith(BY_HAND_FORBIDDEN))
+
+
 def _constant_string(node):
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
@@ -87,6 +94,7 @@ def _constant_string(node):
 class _Reader:
     def __init__(self, exercises, checks_topics):
         self.aliases = {"get_ipython": "IPython.get_ipython"}
+        self.instances = set()  # names bound to objects a library call returned
         self.exercises = set(exercises)          # public check names
         self.topics = set(checks_topics)
         self.scan = Scan()
@@ -129,6 +137,15 @@ class _Reader:
                 for target in targets:
                     if isinstance(target, ast.Name) and origin:
                         self.aliases[target.id] = origin
+                        if isinstance(node.value, ast.Call):  # an object, not a module
+                            self.instances.add(target.id)
+
+    def _on_an_object(self, node) -> bool:
+        """Is this attribute set on an object (p.grad = ...) rather than on a module?"""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return isinstance(node, ast.Call) or (isinstance(node, ast.Name)
+                                               and node.id in self.instances)
 
     # ------------------------------------------------------------ findings
 
@@ -204,7 +221,7 @@ class _Reader:
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for target in targets:
-                if isinstance(target, ast.Attribute):
+                if isinstance(target, ast.Attribute) and not self._on_an_object(target):
                     origin = self.origin(target)
                     if origin and origin.split(".")[0] in PROTECTED and \
                             not origin.startswith("torch.backends"):
@@ -224,6 +241,15 @@ class _Reader:
         for index, tree in trees:
             for node in tree.body:
                 names = []
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    for alias in node.names:
+                        name = alias.asname or alias.name.split(".")[0]
+                        self.scan.definitions.setdefault(name, []).append(index)
+                        origin = self.aliases.get(name, "")
+                        if _reaches_library(origin):
+                            direct.setdefault(name, set()).add(origin)
+                            calls.setdefault(name, set())
+                    continue
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     names = [node.name]
                 elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -235,9 +261,7 @@ class _Reader:
                     for child in ast.walk(node):
                         origin = self.origin(child) if isinstance(
                             child, (ast.Name, ast.Attribute)) else None
-                        if origin and not origin.startswith(LIBRARY_ALLOWED) and \
-                                (origin.startswith("course_utils.") or
-                                 origin.startswith(BY_HAND_FORBIDDEN)):
+                        if _reaches_library(origin):
                             found.add(origin)
                         if isinstance(child, ast.Name) and child.id != name:
                             used.add(child.id)
@@ -272,6 +296,6 @@ def scan(cells, exercises, topics) -> Scan:
     for index, tree in trees:
         reader.read_cell(index, tree)
     reached = reader.library_uses(trees)
-    reader.scan.uses = {name: sorted(origins, key=lambda o: (-o.count("."), o))
+    reader.scan.uses = {name: sorted(origins, key=lambda o: (-min(o.count("."), 2), o))
                         for name, origins in reached.items() if origins}
     return reader.scan

@@ -172,7 +172,10 @@ def resolve(path: Path) -> tuple[Path | None, str]:
         return path, ""
     tried = [str(path)]
     if path.parent == Path("."):
-        for candidate in (EXERCISES / path.name, EXERCISES / f"{path.name}.ipynb"):
+        candidates = [EXERCISES / path.name]
+        if path.suffix != ".ipynb":
+            candidates.append(EXERCISES / f"{path.name}.ipynb")
+        for candidate in candidates:
             if candidate.exists():
                 return candidate, ""
             tried.append(str(candidate))
@@ -246,64 +249,6 @@ def _result_file(name: str) -> str:
 # Running
 
 
-_CONFTEST = '''\
-"""Written by course_utils.grader into its private folder (the kernels never see it).
-
-- Records each cell's outcome in status.jsonl beside this file.
-- A kernel that dies is reported at once as dead, instead of waiting for the
-  cell timeout: nbval's wait for the reply is cut into short slices that
-  check the kernel process.
-- nbval marks every cell after a timed-out one as failed; when the cell was
-  interrupted and the kernel is alive, the later cells run normally.
-"""
-import json
-import time
-from pathlib import Path
-from queue import Empty
-
-import pytest
-from nbval.kernel import RunningKernel
-
-STATUS = Path(__file__).with_name("status.jsonl")
-_await_reply = RunningKernel.await_reply
-
-
-def _await_reply_watching(self, msg_id, timeout=None):
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        left = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
-        try:
-            return _await_reply(self, msg_id, timeout=max(left, 0.01))
-        except Empty:
-            if not self.is_alive():
-                raise RuntimeError("GRADER: kernel died while running this cell")
-            if deadline is not None and time.monotonic() >= deadline:
-                raise
-
-
-RunningKernel.await_reply = _await_reply_watching
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    notebook = getattr(item, "parent", None)
-    kernel = getattr(notebook, "kernel", None)
-    if getattr(notebook, "timed_out", False) and kernel is not None and kernel.is_alive():
-        notebook.timed_out = False
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        record = {"file": str(item.fspath), "cell": item.name, "outcome": report.outcome,
-                  "text": report.longreprtext[-4000:]}
-        with open(STATUS, "a", encoding="utf-8") as out:
-            out.write(json.dumps(record) + "\\n")
-'''
-
-
 def _pytest_env() -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
@@ -317,8 +262,8 @@ def _pytest_env() -> dict:
 def _run(plans, private: Path, timeout: int, junitxml, verbose) -> dict:
     """Run the graded copies; {(notebook file, 'Cell N'): (outcome, text)}."""
     (private / "pytest.ini").write_text("[pytest]\naddopts =\n", encoding="utf-8")
-    (private / "conftest.py").write_text(_CONFTEST, encoding="utf-8")
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               "-p", "course_utils.grading_plugin", "--grader-status=status.jsonl",
                "-c", "pytest.ini", "--rootdir", ".", "-o", "junit_family=xunit1",
                "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={timeout}",
                "--junitxml=junit.xml"]
@@ -429,8 +374,9 @@ def _judge(plan: Plan, name: str, exercise, seed: int, statuses, timeout: int) -
         row.hint = "check cell deleted - copy it back from the original exercise notebook"
         return row
     if plan.scan.notebook:
-        finding = plan.scan.notebook[0]
-        row.hint = f"not graded: code cell {_code_number(plan, finding.cell) + 1} {finding.message}"
+        row.hint = "not graded: " + "; ".join(
+            f"code cell {_code_number(plan, f.cell) + 1} {f.message}"
+            for f in plan.scan.notebook[:6])
         return row
     record = _read_result(plan.workdir / _result_file(name))
     order_note = ("; cells are graded top to bottom, and you define "
@@ -440,6 +386,9 @@ def _judge(plan: Plan, name: str, exercise, seed: int, statuses, timeout: int) -
                                       f"Cell {_code_number(plan, index)}"), ("missing", ""))
         if outcome == "failed":
             row.hint = failure_reason(text, timeout)
+        elif outcome == "passed" and record is None:
+            row.hint = ("the check cell ran but sent no results: something in the notebook "
+                        "changed what the cell runs")
         elif record is not None:
             row.hint = "the check's results could not be read (the file was replaced)"
         else:
@@ -498,7 +447,7 @@ def _code_number(plan: Plan, index: int) -> int:
 # The grading run
 
 
-def _plan(student, path, trusted, report) -> Plan | None:
+def _plan(student, path, trusted, report, scan=True) -> Plan | None:
     stem = path.stem
     topic = NOTEBOOKS.get(stem)
     if topic is None:
@@ -510,12 +459,14 @@ def _plan(student, path, trusted, report) -> Plan | None:
     names = list(trusted.exercises[topic])
     fail_all = None
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        # nbformat silently renames duplicate ids, so look at them in the raw file first
+        text = path.read_text(encoding="utf-8")
+        duplicates = _duplicate_ids(json.loads(text).get("cells", []))
+        nb = nbformat.reads(text, as_version=4)
         cells = list(nb.cells)
     except Exception as error:
         fail_all = f"the notebook could not be read ({type(error).__name__})"
-        cells = []
-    duplicates = _duplicate_ids(cells) if fail_all is None else []
+        cells, duplicates = [], []
     if duplicates:
         fail_all = (f"two cells share the id {duplicates[0]!r}; the grader cannot tell "
                     "which is the check - paste your answers into a fresh copy of the "
@@ -529,13 +480,19 @@ def _plan(student, path, trusted, report) -> Plan | None:
     check_indices = {i for i in found.values() if i is not None}
     code = [(i, c.source if isinstance(c.source, str) else "".join(c.source))
             for i, c in enumerate(cells) if c.get("cell_type") == "code" and i not in check_indices]
-    scan = codescan.scan(code, trusted.names(), TOPICS)
-    return Plan(student, path, stem, topic, cells, found, edited, scan)
+    found_in_code = codescan.scan(code, trusted.names(), TOPICS) if scan else codescan.Scan()
+    return Plan(student, path, stem, topic, cells, found, edited, found_in_code)
 
 
 def grade(notebooks=None, timeout: int = DEFAULT_TIMEOUT, junitxml: Path | None = None,
-          verbose: bool = False, seed: int | None = None, students=None) -> Report:
-    """Grade notebooks; `students` ([(student, [paths])]) grades several submissions."""
+          verbose: bool = False, seed: int | None = None, students=None,
+          scan: bool = True) -> Report:
+    """Grade notebooks; `students` ([(student, [paths])]) grades several submissions.
+
+    scan=False skips reading the code (course_utils/codescan.py), so that tests
+    can show what the verdicts alone withstand; a notebook the scan refuses is
+    never run.
+    """
     started = time.monotonic()
     trusted = TrustedChecks()
     seed = secrets.randbelow(2 ** 31) if seed is None else seed
@@ -558,7 +515,7 @@ def grade(notebooks=None, timeout: int = DEFAULT_TIMEOUT, junitxml: Path | None 
                                        student=student))
                 continue
             seen.add(path.name)
-            plan = _plan(student, path, trusted, report)
+            plan = _plan(student, path, trusted, report, scan)
             if plan is not None:
                 plans.append(plan)
 
@@ -570,7 +527,8 @@ def grade(notebooks=None, timeout: int = DEFAULT_TIMEOUT, junitxml: Path | None 
             plan.workdir.mkdir()
             plan.graded = _graded_notebook(plan, seed)
             nbformat.write(plan.graded, str(plan.workdir / plan.path.name))
-        statuses = _run(plans, Path(private), timeout, junitxml, verbose) if plans else {}
+        to_run = [plan for plan in plans if not plan.scan.notebook]
+        statuses = _run(to_run, Path(private), timeout, junitxml, verbose) if to_run else {}
         for plan in plans:
             for name, exercise in trusted.exercises[plan.topic].items():
                 report.rows.append(_judge(plan, name, exercise, seed, statuses, timeout))

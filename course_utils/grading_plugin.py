@@ -1,0 +1,67 @@
+"""pytest plugin for the grader's nbval run (course_utils/grader.py loads it with -p).
+
+- Records each cell's outcome in the file given by --grader-status (in the
+  grader's private folder; it is the pytest process, not the kernel, that
+  writes it).
+- A kernel that dies is reported at once as dead, instead of after the cell
+  timeout: nbval's wait for the reply is cut into short slices that check the
+  kernel process.
+- nbval marks every cell after a timed-out one as failed; when the cell was
+  interrupted and the kernel is alive, the later cells run normally.
+"""
+from __future__ import annotations
+
+import json
+import time
+from queue import Empty
+
+import pytest
+
+KERNEL_DIED = "GRADER: kernel died while running this cell"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--grader-status", default=None, help="file for the cells' outcomes")
+
+
+def pytest_configure(config):
+    from nbval.kernel import RunningKernel
+
+    if getattr(RunningKernel, "_grader_watching", False):
+        return
+    await_reply = RunningKernel.await_reply
+
+    def await_reply_watching(self, msg_id, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+            try:
+                return await_reply(self, msg_id, timeout=max(left, 0.01))
+            except Empty:
+                if not self.is_alive():
+                    raise RuntimeError(KERNEL_DIED) from None
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    RunningKernel.await_reply = await_reply_watching
+    RunningKernel._grader_watching = True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    notebook = getattr(item, "parent", None)
+    kernel = getattr(notebook, "kernel", None)
+    if getattr(notebook, "timed_out", False) and kernel is not None and kernel.is_alive():
+        notebook.timed_out = False
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    path = item.config.getoption("--grader-status")
+    if path and (report.when == "call" or (report.when == "setup" and not report.passed)):
+        record = {"file": str(item.fspath), "cell": item.name, "outcome": report.outcome,
+                  "text": report.longreprtext[-4000:]}
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
