@@ -408,6 +408,10 @@ def _judge(plan: Plan, name: str, exercise, seed: int, statuses, timeout: int) -
             row.hint += (f"; {helper.group(1)} is defined in a cell below this check: cells "
                          "are graded top to bottom, so define helpers above it")
         return row
+    library = plan.scan.library_hint(name, exercise.by_hand)
+    if library:  # found in the code, whatever the results
+        row.hint = library
+        return row
     if not _from_a_cell(record.get("origin")):
         kind = record.get("origin", {}).get("kind", "?") if isinstance(
             record.get("origin"), dict) else "?"
@@ -420,19 +424,13 @@ def _judge(plan: Plan, name: str, exercise, seed: int, statuses, timeout: int) -
         row.hint = ("the grading kernel built other test inputs than the grader: its "
                     "course_utils differs from the grader's copy (update the course)")
         return row
-    library = plan.scan.library_hint(name, exercise.by_hand)
     try:
         exercise.verdict(wire.decode(record.get("results")), seed)
     except AssertionError as error:
         row.hint = _one_line(error)
-        if library:
-            row.hint = f"{library}; {row.hint}"
         return row
     except ValueError:
         row.hint = "the check's results could not be read (malformed)"
-        return row
-    if library:
-        row.hint = library
         return row
     row.passed, row.points = True, exercise.points
     return row

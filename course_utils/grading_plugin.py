@@ -62,6 +62,11 @@ def pytest_runtest_makereport(item, call):
     path = item.config.getoption("--grader-status")
     if path and (report.when == "call" or (report.when == "setup" and not report.passed)):
         record = {"file": str(item.fspath), "cell": item.name, "outcome": report.outcome,
-                  "text": report.longreprtext[-4000:]}
+                  "text": _head_and_tail(report.longreprtext)}
         with open(path, "a", encoding="utf-8") as out:
             out.write(json.dumps(record) + "\n")
+
+
+def _head_and_tail(text: str, size: int = 3000) -> str:
+    """nbval puts its own message first and the kernel's error last: keep both."""
+    return text if len(text) <= 2 * size else text[:size] + "\n...\n" + text[-size:]
