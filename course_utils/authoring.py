@@ -27,9 +27,13 @@ import os
 import sys
 from pathlib import Path
 
-import nbformat
+# jsonschema (under nbformat) imports rfc3987_syntax when it is installed, which
+# builds a parser for 2 s of CPU; notebooks never need its "iri" format check.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from course_utils import grader
+import nbformat  # noqa: E402
+
+from course_utils import grader  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
