@@ -95,6 +95,7 @@ class _Reader:
     def __init__(self, exercises, checks_topics):
         self.aliases = {"get_ipython": "IPython.get_ipython"}
         self.instances = set()  # names bound to objects a library call returned
+        self.flagged_roots = set()
         self.exercises = set(exercises)          # public check names
         self.topics = set(checks_topics)
         self.scan = Scan()
@@ -214,9 +215,10 @@ class _Reader:
                     self._flag(index, f"runs the IPython magic %{magic}, which graded "
                                       "notebooks must not use")
             origin = self.origin(node)
-            if origin:
+            if origin and (index, origin.split(".")[0]) not in self.flagged_roots:
                 message = self.judge_origin(origin)
-                if message:
+                if message:  # one report per library and cell: os, not os.mkfifo and os
+                    self.flagged_roots.add((index, origin.split(".")[0]))
                     self._flag(index, message)
         elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]

@@ -173,7 +173,8 @@ class Plan:
     checks: dict                     # exercise name -> index of its check cell (or None)
     edited: set
     scan: codescan.Scan
-    workdir: Path = None
+    workdir: Path = None   # where its kernel runs
+    results: Path = None   # where the grader keeps what the kernel sent (private)
     graded: object = None
 
 
@@ -273,8 +274,10 @@ def _pytest_env() -> dict:
 def _run(plans, private: Path, timeout: int, junitxml, verbose) -> dict:
     """Run the graded copies; {(notebook file, 'Cell N'): (outcome, text)}."""
     (private / "pytest.ini").write_text("[pytest]\naddopts =\n", encoding="utf-8")
+    (private / "results").mkdir()
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                "-p", "course_utils.grading_plugin", "--grader-status=status.jsonl",
+               "--grader-results=results",
                "-c", "pytest.ini", "--rootdir", ".", "-o", "junit_family=xunit1",
                "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={timeout}",
                "--junitxml=junit.xml"]
@@ -389,7 +392,7 @@ def _judge(plan: Plan, name: str, exercise, seed: int, statuses, timeout: int) -
             f"code cell {_code_number(plan, f.cell) + 1} {f.message}"
             for f in plan.scan.notebook[:6])
         return row
-    record = _read_result(plan.workdir / _result_file(name))
+    record = _read_result(plan.results / f"{plan.workdir.name}-{_result_file(name)}")
     order_note = ("; cells are graded top to bottom, and you define "
                   f"{name} again in a cell below its check, which the check never sees")
     if record is None or record.get("unreadable"):
@@ -535,6 +538,7 @@ def grade(notebooks=None, timeout: int = DEFAULT_TIMEOUT, junitxml: Path | None 
         for number, plan in enumerate(plans):
             plan.workdir = Path(work) / str(number)
             plan.workdir.mkdir()
+            plan.results = Path(private) / "results"
             plan.graded = _graded_notebook(plan, seed)
             nbformat.write(plan.graded, str(plan.workdir / plan.path.name))
         to_run = [plan for plan in plans if not plan.scan.notebook]

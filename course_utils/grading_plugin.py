@@ -1,8 +1,10 @@
 """pytest plugin for the grader's nbval run (course_utils/grader.py loads it with -p).
 
-- Records each cell's outcome in the file given by --grader-status (in the
-  grader's private folder; it is the pytest process, not the kernel, that
-  writes it).
+- Records each cell's outcome in the file given by --grader-status, and
+  moves the results a check cell's kernel wrote into the folder given by
+  --grader-results, as soon as that cell ends: both are in the grader's
+  private folder, written by this pytest process, not by a kernel, so a
+  process started by a later notebook finds nothing left to forge.
 - A kernel that dies is reported at once as dead, instead of after the cell
   timeout: nbval's wait for the reply is cut into short slices that check the
   kernel process.
@@ -12,8 +14,12 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 import sys
 import time
+from pathlib import Path
 from queue import Empty
 
 import pytest
@@ -24,8 +30,13 @@ sys.modules.setdefault("rfc3987_syntax", None)
 KERNEL_DIED = "GRADER: kernel died while running this cell"
 
 
+RESULT_FILE = re.compile(r"submit\(.*'(result-\w+\.json)'\)")
+MAX_BYTES = 32 * 2 ** 20
+
+
 def pytest_addoption(parser):
     parser.addoption("--grader-status", default=None, help="file for the cells' outcomes")
+    parser.addoption("--grader-results", default=None, help="folder for the kernels' results")
 
 
 def pytest_configure(config):
@@ -69,6 +80,37 @@ def pytest_runtest_makereport(item, call):
                   "text": _head_and_tail(report.longreprtext)}
         with open(path, "a", encoding="utf-8") as out:
             out.write(json.dumps(record) + "\n")
+    folder = item.config.getoption("--grader-results")
+    match = RESULT_FILE.search(getattr(getattr(item, "cell", None), "source", "") or "")
+    if folder and match and report.when == "call":
+        source = Path(str(item.fspath)).parent / match.group(1)
+        _move(source, Path(folder) / f"{source.parent.name}-{match.group(1)}")
+
+
+def _move(source: Path, target: Path):
+    """Copy a plain file of at most MAX_BYTES (no links, FIFOs or devices), then
+    remove the original; anything else is left where it is."""
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
+            return
+        data = os.read(fd, MAX_BYTES + 1)
+        while len(data) < info.st_size:
+            chunk = os.read(fd, MAX_BYTES + 1 - len(data))
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(fd)
+    target.write_bytes(data[:MAX_BYTES + 1])
+    try:
+        source.unlink()
+    except OSError:
+        pass
 
 
 def _head_and_tail(text: str, size: int = 3000) -> str:

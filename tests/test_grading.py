@@ -356,7 +356,7 @@ ATTACKS = {
         "monkeypatches course_utils.checks.adaptive.compare", True),
     "input transformer rewriting the check cells": (
         "01_ravine", lambda: unsolved("01_ravine", setup_extra=INPUT_TRANSFORMER),
-        "reconfigures the kernel (get_ipython().input_transformers_cleanup)", True),
+        "reconfigures the kernel (get_ipython().input_transformers_cleanup", True),
     "set_custom_exc printing PASS": (
         "01_ravine", lambda: unsolved("01_ravine", setup_extra=CUSTOM_EXC),
         "reconfigures the kernel (get_ipython().set_custom_exc)", True),
@@ -375,7 +375,7 @@ ATTACKS = {
     # --- more of our own
     "forged result files written by a later cell": (
         "01_ravine", lambda: unsolved("01_ravine", append=[FORGED_RESULTS]),
-        "built other test inputs", True),
+        "not implemented yet", True),
     "collector swapped in sys.modules": (
         "01_ravine", lambda: unsolved("01_ravine", setup_extra=FAKE_COLLECTOR),
         "uses sys.modules", True),
