@@ -92,8 +92,10 @@ class Exercise:
     is_check = True
 
     def __init__(self, name: str, *, cases: Callable, run: Callable, judge: Callable, seed: int,
-                 points: int = 1, by_hand: bool = False, torch: bool = False):
+                 points: int = 1, by_hand: bool = False, torch: bool = False,
+                 warm: Callable | None = None):
         self.__name__ = self.name = name
+        self._warm = warm
         self.cases, self.run, self.judge = cases, run, judge
         self.seed, self.points, self.by_hand, self.torch = seed, points, by_hand, torch
         self.__doc__ = getattr(judge, "__doc__", None)
@@ -119,6 +121,15 @@ class Exercise:
         """The PASS line for results collected with `seed`, or AssertionError(hint)."""
         cases = self.cases(seed)
         return self._guarded(lambda: self.judge(results, cases))
+
+    def warm(self, seed: int) -> None:
+        """Compute ahead what `verdict` will need (the grader does this while the
+        kernel runs); errors are left for `verdict` to report."""
+        if self._warm is not None:
+            try:
+                self._guarded(lambda: self._warm(seed))
+            except AssertionError:
+                pass
 
     def fingerprint(self, seed: int) -> str:
         return fingerprint(self.cases(seed))

@@ -367,7 +367,8 @@ def _judge_sweep(got, seed):
 
 sweep_learning_rates = Exercise("sweep_learning_rates", seed=SWEEP_SEED,
                                 cases=lambda seed: seed % 2 ** 31, run=_run_sweep,
-                                judge=_judge_sweep, torch=True, points=2)
+                                judge=_judge_sweep, torch=True, points=2,
+                                warm=lambda seed: _sweep_reference(seed % 2 ** 31))
 
 
 # ---------------------------------------------------------------- choosing the learning rate
