@@ -11,8 +11,9 @@ course_utils.checks, which prints one fixed PASS line. `build` executes each
 solution (so the stored PASS lines are real), normalises it, and writes the
 student version: solution regions become `# YOUR CODE HERE` +
 `raise NotImplementedError()` and every code cell, check cells included, is
-cleared (no outputs, no execution counts), so the notebook looks unstarted. The output is deterministic (sorted JSON, nbformat 4.5,
-fixed kernel metadata), so `check` can compare bytes.
+cleared (no outputs, no execution counts), so the notebook looks unstarted.
+The output is deterministic (sorted JSON, nbformat 4.5, fixed kernel
+metadata), so `check` can compare bytes.
 
 `grade` is course_utils/grader.py: the student's kernel only runs the
 student's functions on inputs drawn for each grading run, and the grader

@@ -21,7 +21,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import authoring, checks
+from course_utils import authoring, checks, grader
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -95,6 +95,11 @@ def test_solution_notebook_follows_the_conventions(path):
         assert cell.metadata.get("editable") is False and cell.metadata.get("deletable") is False
         exercise = _cell(nb, "exercise-" + cell.id[len("check-"):])
         assert f"def {name}(" in exercise.source and authoring.BEGIN in exercise.source
+        assert cell.source == grader.check_source(topic, name)  # what grading looks for
+    # the grader takes the exercises of a notebook from the checks, in this order
+    topic = checks.NOTEBOOKS[path.stem]
+    assert [authoring.exercise_name(c.id) for c in _check_cells(nb)] == \
+        [e.name for e in checks.exercises(topic)]
 
 
 def test_regenerating_the_exercises_changes_nothing(tmp_path):
