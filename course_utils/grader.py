@@ -99,6 +99,7 @@ class Report:
     checks: str = ""                            # which checks graded, with their digest
     seed: int = 0
     seconds: float = 0.0
+    tampered: bool = False                      # the checks changed on disk during the run
 
     @property
     def score(self) -> int:
@@ -114,7 +115,7 @@ class Report:
 
     @property
     def all_passed(self) -> bool:
-        return bool(self.rows) and all(row.passed for row in self.rows)
+        return bool(self.rows) and all(row.passed for row in self.rows) and not self.tampered
 
     def as_dict(self) -> dict:
         return {"rows": [asdict(r) for r in self.rows], "other": self.other,
@@ -137,12 +138,14 @@ class TrustedChecks:
             self.exercises[topic] = {e.name: e for e in _checks_package.exercises(topic)}
         if "mnist" in topics:
             importlib.import_module("course_utils.data")  # the MNIST checks' data loader
-        folder = Path(_checks_package.__file__).resolve().parent
+        self.folder = Path(_checks_package.__file__).resolve().parent
+        self.digest = self.digest_on_disk()
+
+    def digest_on_disk(self) -> str:
         digest = hashlib.sha256()
-        for path in sorted(folder.glob("*.py")):
+        for path in sorted(self.folder.glob("*.py")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        self.folder = folder
-        self.digest = digest.hexdigest()
+        return digest.hexdigest()
 
     def names(self):
         """Every public check name of the course (what a notebook may call)."""
@@ -553,6 +556,13 @@ def grade(notebooks=None, timeout: int = DEFAULT_TIMEOUT, junitxml: Path | None 
             for name, exercise in trusted.exercises[plan.topic].items():
                 report.rows.append(_judge(plan, name, exercise, seed, statuses, timeout))
             _other_problems(plan, statuses, timeout, report)
+    if trusted.digest_on_disk() != trusted.digest:
+        # The verdicts above used the checks as imported before the run; later
+        # runs would import the changed files.
+        report.other.insert(0, f"WARNING: the files of {trusted.folder} changed while the "
+                               "notebooks ran (a submission wrote to them?): restore them "
+                               "before grading again")
+        report.tampered = True
     report.seconds = time.monotonic() - started
     return report
 
