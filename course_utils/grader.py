@@ -279,14 +279,17 @@ def _run(plans, private: Path, timeout: int, junitxml, verbose) -> dict:
     """Run the graded copies; {(notebook file, 'Cell N'): (outcome, text)}."""
     (private / "pytest.ini").write_text("[pytest]\naddopts =\n", encoding="utf-8")
     (private / "results").mkdir()
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "nbval",
                "-p", "course_utils.grading_plugin", "--grader-status=status.jsonl",
                "--grader-results=results",
                "-c", "pytest.ini", "--rootdir", ".", "-o", "junit_family=xunit1",
                "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={timeout}",
                "--junitxml=junit.xml"]
     command += [str(plan.workdir / plan.path.name) for plan in plans]
-    completed = subprocess.run(command, cwd=private, env=_pytest_env(), text=True,
+    # Only nbval and our plugin: the other installed plugins (hypothesis, ...)
+    # cost most of a second to import and are not needed here.
+    env = dict(_pytest_env(), PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    completed = subprocess.run(command, cwd=private, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if verbose:
         print(completed.stdout)
