@@ -434,10 +434,8 @@ def _judge(plan: Plan, name: str, exercise, seed: int, statuses, timeout: int) -
         row.hint = library
         return row
     if not _from_a_cell(record.get("origin")):
-        kind = record.get("origin", {}).get("kind", "?") if isinstance(
-            record.get("origin"), dict) else "?"
-        where = record.get("origin", {}).get("module", kind) if isinstance(
-            record.get("origin"), dict) else kind
+        origin = record["origin"] if isinstance(record.get("origin"), dict) else {}
+        where = origin.get("module") or origin.get("kind") or "?"
         row.hint = (f"{name} is not a function written in this notebook (it comes from "
                     f"{_one_line(where, 80)}): write it yourself")
         return row
@@ -446,12 +444,14 @@ def _judge(plan: Plan, name: str, exercise, seed: int, statuses, timeout: int) -
                     "course_utils differs from the grader's copy (update the course)")
         return row
     try:
-        exercise.verdict(wire.decode(record.get("results")), seed)
+        results = wire.decode(record.get("results"))
+    except (ValueError, TypeError, OverflowError):
+        row.hint = "the check's results could not be read (malformed)"
+        return row
+    try:
+        exercise.verdict(results, seed)
     except AssertionError as error:
         row.hint = _one_line(error)
-        return row
-    except ValueError:
-        row.hint = "the check's results could not be read (malformed)"
         return row
     row.passed, row.points = True, exercise.points
     return row

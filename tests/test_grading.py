@@ -579,6 +579,7 @@ def test_the_wire_refuses_what_it_did_not_write():
     assert back[0][1:2] == (1.5,) and np.isnan(back[0][2]) and back[1:] == value[1:]
     for forged in [{"array": "object", "shape": [1], "data": [1]},
                    {"array": "float64", "shape": [3], "data": [1.0]},
+                   {"array": "int64", "shape": [1], "data": [10 ** 30]},
                    {"passed": True}, {"tuple": "x"}, {"dict": [[[1], 2]]}]:
         with pytest.raises(ValueError):
             wire.decode(forged)

@@ -88,7 +88,10 @@ def _array(data):
         raise ValueError("array data does not fit its shape")
     if not all(isinstance(v, (int, float)) for v in values):
         raise ValueError("arrays hold numbers only")
-    return np.array(values, dtype=dtype).reshape(shape)
+    try:
+        return np.array(values, dtype=dtype).reshape(shape)
+    except (OverflowError, TypeError) as error:
+        raise ValueError(f"array values do not fit {dtype}") from error
 
 
 def loads(text: str):
