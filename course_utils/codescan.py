@@ -66,7 +66,8 @@ class Scan:
         """'uses torch.optim.Adam: write the update yourself', or None."""
         for origin in self.uses.get(exercise, ()):
             named = ".".join(origin.split(".")[:3])  # module and name: torch.optim.Adam
-            fix = "write the update yourself" if by_hand else f"write {exercise} yourself"
+            optimizer = origin.startswith(("torch.optim", "course_utils.optimizers"))
+            fix = "write the update yourself" if optimizer else f"write {exercise} yourself"
             if origin.startswith("course_utils.") or (by_hand and origin.startswith(BY_HAND_FORBIDDEN)):
                 return f"uses {named}: {fix}"
         return None

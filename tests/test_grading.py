@@ -390,7 +390,7 @@ ATTACKS = {
     "library function as the answer": (
         "01_ravine", lambda: unsolved("01_ravine", {
             "gd_rate": "from course_utils.theory import gd_rate\n"}),
-        "uses course_utils.theory.gd_rate: write the update yourself", True),
+        "uses course_utils.theory.gd_rate: write gd_rate yourself", True),
     "object that equals everything": (
         "01_ravine", lambda: unsolved("01_ravine", {"gd_rate": ALWAYS_EQUAL}),
         "gd_rate differs from the reference", True),
