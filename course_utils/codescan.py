@@ -28,6 +28,7 @@ PROCESS_MODULES = ("subprocess", "multiprocessing", "threading", "signal", "atex
                    "ctypes", "concurrent", "_thread", "asyncio")
 DYNAMIC_MODULES = ("importlib", "builtins", "inspect", "gc", "runpy", "marshal", "pickle",
                    "dill", "cloudpickle", "types", "code", "codeop", "pydoc")
+DYNAMIC_ORIGINS = ("operator.attrgetter", "operator.methodcaller", "functools.reduce")
 DYNAMIC_CALLS = ("exec", "eval", "compile", "__import__", "globals", "vars", "setattr",
                  "delattr", "breakpoint")
 PRIVATE_ATTRIBUTES = ("__dict__", "__code__", "__globals__", "__builtins__", "__subclasses__",
@@ -97,6 +98,7 @@ class _Reader:
         self.aliases = {"get_ipython": "IPython.get_ipython"}
         self.instances = set()  # names bound to objects a library call returned
         self.flagged_roots = set()
+        self.called = set()  # ids of the nodes called as functions
         self.exercises = set(exercises)          # public check names
         self.topics = set(checks_topics)
         self.scan = Scan()
@@ -157,7 +159,7 @@ class _Reader:
         root = parts[0]
         if root in PROCESS_MODULES:
             return f"starts processes or handlers ({origin}), which graded notebooks must not do"
-        if root in DYNAMIC_MODULES:
+        if root in DYNAMIC_MODULES or origin in DYNAMIC_ORIGINS:
             return f"uses {origin}, which can change code at run time"
         if root == "sys" and len(parts) > 1 and parts[1] in SYS_ATTRIBUTES:
             return f"uses {origin}, which changes the interpreter"
@@ -193,6 +195,8 @@ class _Reader:
                     self._flag(index, message)
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
+            if module.startswith("course_utils") and any(a.name == "*" for a in node.names):
+                self._flag(index, f"imports * from {module}: import the names you use")
             for alias in node.names:
                 message = self.judge_origin(f"{module}.{alias.name}" if alias.name != "*"
                                             else module)
@@ -203,6 +207,12 @@ class _Reader:
                 self._flag(index, f"reaches into Python's internals (.{node.attr})")
             if isinstance(node, ast.Name) and node.id == "__builtins__":
                 self._flag(index, "reaches into Python's internals (__builtins__)")
+            if isinstance(node, ast.Name) and node.id in DYNAMIC_CALLS + ("getattr",) and \
+                    id(node) not in self.called:
+                self._flag(index, f"passes {node.id} around as a value, which hides what "
+                                  "it looks up")
+            if isinstance(node, ast.Call):
+                self.called.add(id(node.func))
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 if node.func.id in DYNAMIC_CALLS:
                     self._flag(index, f"builds or rebinds code at run time ({node.func.id})")

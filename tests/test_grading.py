@@ -538,6 +538,10 @@ def _scan(*sources):
     ("import numpy as np\nnp.allclose = lambda *a, **k: True", "monkeypatches numpy.allclose"),
     ("def f():\n    return f.__globals__", ".__globals__"),
     ("checks = None", "replaces the course's `checks`"),
+    ("from course_utils.checks.adaptive import *", "imports * from"),
+    ("import operator\nf = operator.attrgetter('_adam')", "operator.attrgetter"),
+    ("import functools\nf = functools.reduce(getattr, ['_adam'], checks.adaptive)",
+     "passes getattr around"),
 ])
 def test_code_that_reaches_into_the_checker_or_kernel_is_reported(source, fragment):
     found = _scan("from course_utils import checks", source).notebook
