@@ -313,10 +313,12 @@ def main(argv=None) -> int:
         return 1
 
     students = None
-    if args.gradebook is not None:
-        if len(args.notebooks) != 1 or not args.notebooks[0].is_dir():
-            parser.error("--gradebook needs one folder of submissions (a subfolder per student)")
-        students = grader.submissions(args.notebooks[0])
+    folder = args.notebooks[0] if len(args.notebooks) == 1 and args.notebooks[0].is_dir() \
+        else None
+    if args.gradebook is not None and folder is None:
+        parser.error("--gradebook needs one folder of submissions (a subfolder per student)")
+    if folder is not None:  # a subfolder per student, or one student's notebooks
+        students = grader.submissions(folder) or [("", sorted(folder.glob("*.ipynb")))]
         count = sum(len(paths) for _, paths in students)
     else:
         count = len(args.notebooks) or len(list(EXERCISES.glob("*.ipynb")))
