@@ -161,6 +161,9 @@ class _Reader:
             return f"starts processes or handlers ({origin}), which graded notebooks must not do"
         if root in DYNAMIC_MODULES or origin in DYNAMIC_ORIGINS:
             return f"uses {origin}, which can change code at run time"
+        if origin.startswith("sys.path"):
+            return ("changes sys.path, which could import another course_utils: the grader "
+                    "provides the course's own, so remove this line")
         if root == "sys" and len(parts) > 1 and parts[1] in SYS_ATTRIBUTES:
             return f"uses {origin}, which changes the interpreter"
         if root == "os" and len(parts) > 1 and parts[1] in OS_ATTRIBUTES:

@@ -535,6 +535,7 @@ def _scan(*sources):
     ("import subprocess", "starts processes"),
     ("import os\nos.mkfifo('junit.xml')", "os.mkfifo"),
     ("import sys\nsys.modules['x'] = None", "sys.modules"),
+    ("import sys\nsys.path.insert(0, '/my/clone')", "changes sys.path"),
     ("import numpy as np\nnp.allclose = lambda *a, **k: True", "monkeypatches numpy.allclose"),
     ("def f():\n    return f.__globals__", ".__globals__"),
     ("checks = None", "replaces the course's `checks`"),
