@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/widgets.py
 	$(BIN)/python benchmarks/mnist_epoch.py
+	$(BIN)/python benchmarks/grading.py
 
 # Notebook 06's claims under perturbation (seeds, threads, 1-ulp nudge, old
 # x86) and under mutation; about half an hour. See benchmarks/calibrate_06.py.

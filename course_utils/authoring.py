@@ -10,17 +10,14 @@ starting with "check-", the tag `nbval-check-output` and calls a function from
 course_utils.checks, which prints one fixed PASS line. `build` executes each
 solution (so the stored PASS lines are real), normalises it, and writes the
 student version: solution regions become `# YOUR CODE HERE` +
-`raise NotImplementedError()`, check cells keep their PASS output, every other
-code cell is cleared. The output is deterministic (sorted JSON, nbformat 4.5,
-fixed kernel metadata), so `check` can compare bytes.
+`raise NotImplementedError()` and every code cell, check cells included, is
+cleared (no outputs, no execution counts), so the notebook looks unstarted.
+The output is deterministic (sorted JSON, nbformat 4.5, fixed kernel
+metadata), so `check` can compare bytes.
 
-`grade` copies the student's notebooks to a temporary folder, puts back every
-check cell from the released copy by cell id (a deleted check cell is reported
-as failed; the released copy is generated from solutions/, since students edit
-exercises/ itself), runs them under pytest + nbval in lax mode with a
-per-cell timeout, reads the JUnit XML and prints one row per exercise. This is
-practice feedback, not a secure exam: the student's code runs in the same
-kernel as the checks (see exercises/README.md).
+`grade` is course_utils/grader.py: the student's kernel only runs the
+student's functions on inputs drawn for each grading run, and the grader
+compares the results with the references in its own process.
 """
 from __future__ import annotations
 
@@ -28,16 +25,16 @@ import argparse
 import copy
 import json
 import os
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import nbformat
+# jsonschema (under nbformat) imports rfc3987_syntax when it is installed, which
+# builds a parser for 2 s of CPU; notebooks never need its "iri" format check.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
+
+from course_utils import grader  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -49,7 +46,7 @@ STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 MARKDOWN_STUB = "YOUR ANSWER HERE"
 CHECK_PREFIX = "check-"
 CHECK_TAG = "nbval-check-output"
-DEFAULT_TIMEOUT = 60
+DEFAULT_TIMEOUT = grader.DEFAULT_TIMEOUT
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 LANGUAGE_INFO = {"name": "python"}
@@ -171,8 +168,8 @@ def make_exercise(solution):
         if cell.cell_type == "markdown":
             cell.source = strip_solution(cell.source, (MARKDOWN_STUB,))
             continue
-        if cell.cell_type != "code" or is_check_cell(cell):
-            continue  # check cells keep their PASS output and execution count
+        if cell.cell_type != "code":
+            continue
         cell.source = strip_solution(cell.source)
         cell.outputs = []
         cell.execution_count = None
@@ -273,273 +270,6 @@ def check(solutions: Path = SOLUTIONS, exercises: Path = EXERCISES, run: bool = 
 
 
 # --------------------------------------------------------------------------
-# grade
-
-_CONFTEST = '''\
-"""Written by course_utils.authoring grade.
-
-nbval marks every cell after a timed-out one as "expected to fail", which would
-hide their results. When the timed-out cell was interrupted and the kernel is
-still alive, grade the following cells normally.
-"""
-import pytest
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    notebook = getattr(item, "parent", None)
-    kernel = getattr(notebook, "kernel", None)
-    if getattr(notebook, "timed_out", False) and kernel is not None and kernel.is_alive():
-        notebook.timed_out = False
-'''
-
-# Colour codes; pytest's JUnit writer spells the escape character "#x1B".
-_ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*[A-Za-z]")
-_ERROR_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit|Warning)): ?(.*)$")
-
-
-@dataclass
-class Row:
-    """One graded exercise (or one problem outside the exercises)."""
-
-    notebook: str
-    exercise: str
-    passed: bool
-    hint: str = ""
-    note: str = ""
-
-
-@dataclass
-class Report:
-    rows: list = field(default_factory=list)
-    other: list = field(default_factory=list)  # problems in cells that are not checks
-
-    @property
-    def score(self) -> int:
-        return sum(row.passed for row in self.rows)
-
-    @property
-    def all_passed(self) -> bool:
-        return bool(self.rows) and all(row.passed for row in self.rows)
-
-
-def _restore_checks(student, released):
-    """Put back every released check cell; returns (notebook, deleted ids, edited ids)."""
-    student_cells = list(student.cells)
-    by_id = {}
-    for index, cell in enumerate(student_cells):
-        by_id.setdefault(cell.get("id"), index)
-    used, deleted, edited = set(), [], []
-    for cell in released.cells:
-        if not is_check_cell(cell):
-            continue
-        index = by_id.get(cell.id)
-        if index is None:  # an old frontend may have dropped the ids: match the source
-            index = next((i for i, c in enumerate(student_cells)
-                          if i not in used and c.get("cell_type") == "code"
-                          and c.get("source") == cell.source), None)
-        if index is None or index in used:
-            deleted.append(cell.id)
-            continue
-        used.add(index)
-        old = student_cells[index]
-        if old.get("source") != cell.source or old.get("cell_type") != "code":
-            edited.append(cell.id)
-        student_cells[index] = copy.deepcopy(cell)
-    taken = {c.get("id") for c in student_cells}
-    for index, cell in enumerate(student_cells):
-        if not cell.get("id"):  # saved by a frontend older than nbformat 4.5
-            cell.id = next(f"cell-{index}-{n}" for n in range(len(student_cells) + 1)
-                           if f"cell-{index}-{n}" not in taken)
-    student.cells = student_cells
-    student.nbformat, student.nbformat_minor = 4, 5
-    return student, deleted, edited
-
-
-def _failure_reason(text: str, timeout: int) -> str:
-    """The one-line hint for a failed cell, from nbval's failure report."""
-    text = _ANSI.sub("", text)
-    if "Timeout of" in text and "exceeded" in text:
-        return f"timed out after {timeout} s - look for an infinite loop"
-    if "Kernel dead" in text or "Previous cell timed out" in text:
-        return "not run: the kernel stopped after an earlier cell timed out"
-    if "Cell outputs differ" in text:
-        return ("the check printed something other than its PASS line (did you redefine "
-                "`checks`, or print from inside the check?)")
-    matches = [_ERROR_LINE.match(line.strip()) for line in text.splitlines()]
-    matches = [m for m in matches if m]
-    if not matches:
-        return "the cell failed (run it in Jupyter to see the error)"
-    ename, message = matches[-1].group(1), matches[-1].group(2).strip()
-    if ename == "AssertionError":
-        return message or "AssertionError"
-    hint = f"{ename}: {message}" if message else ename
-    if ename == "NameError":
-        hint += " - run the cell that defines it first (and keep the function's name)"
-    elif ename == "NotImplementedError":
-        hint = "not implemented yet: replace `raise NotImplementedError()` with your code"
-    return hint
-
-
-def _read_junit(path: Path) -> dict:
-    """{(notebook file name, code cell number): (status, text)} from pytest's JUnit XML."""
-    results = {}
-    if not path.exists():
-        return results
-    for case in ET.parse(path).getroot().iter("testcase"):
-        match = re.match(r"Cell (\d+)$", case.get("name", ""))
-        if not match:
-            continue
-        source = case.get("file") or case.get("classname", "")
-        notebook = Path(source).name if source.endswith(".ipynb") else source
-        status, text = "passed", ""
-        for child in case:
-            if child.tag in ("failure", "error"):
-                status, text = "failed", (child.text or child.get("message", ""))
-                break
-            if child.tag == "skipped":
-                status, text = "skipped", child.get("message", "") + "\n" + (child.text or "")
-        results[(notebook, int(match.group(1)))] = (status, text)
-    return results
-
-
-def _pytest_env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
-    env.setdefault("MPLBACKEND", "Agg")
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    if env.get("MNIST_DIR"):
-        env["MNIST_DIR"] = str(Path(env["MNIST_DIR"]).resolve())
-    return env
-
-
-def released_notebook(name: str, released: Path | None = None):
-    """The released exercise notebook `name`, whose check cells grading restores.
-
-    By default it is generated from solutions/ (exactly what `build` writes to
-    exercises/), because students edit exercises/ itself; `released` names a
-    folder of released notebooks instead (for graders without the solutions).
-    Returns None when there is no such notebook.
-    """
-    if released is not None:
-        path = released / name
-        return read(path) if path.exists() else None
-    solution = SOLUTIONS / name
-    if solution.exists():
-        return make_exercise(normalise(read(solution)))
-    path = EXERCISES / name
-    return read(path) if path.exists() else None
-
-
-def _released_names(released: Path | None):
-    folder = released if released is not None else SOLUTIONS
-    return sorted(p.name for p in folder.glob("*.ipynb"))
-
-
-def grade(notebooks=None, timeout: int = DEFAULT_TIMEOUT, released: Path | None = None,
-          junitxml: Path | None = None, verbose: bool = False) -> Report:
-    """Grade student notebooks against the released exercises; see the module docstring."""
-    paths = [Path(p) for p in notebooks] if notebooks else sorted(EXERCISES.glob("*.ipynb"))
-    report = Report()
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        tmp = Path(tmp)
-        to_run = {}  # file name -> (graded notebook, deleted, edited, released notebook)
-        for path in paths:
-            short = path.stem
-            released_nb = released_notebook(path.name, released)
-            if released_nb is None:
-                names = ", ".join(_released_names(released))
-                report.rows.append(Row(short, "(notebook)", False,
-                                       f"no released exercise notebook named {path.name} "
-                                       f"(expected one of: {names})"))
-                continue
-            try:
-                student = read(path)
-            except Exception as error:
-                for cell in released_nb.cells:
-                    if is_check_cell(cell):
-                        report.rows.append(Row(short, exercise_name(cell.id), False,
-                                               f"the notebook could not be read "
-                                               f"({type(error).__name__})"))
-                continue
-            if path.name in to_run:
-                report.rows.append(Row(short, "(notebook)", False,
-                                       f"{path.name} was given twice; grade one copy at a time"))
-                continue
-            graded, deleted, edited = _restore_checks(student, released_nb)
-            nbformat.write(graded, str(tmp / path.name))
-            to_run[path.name] = (graded, deleted, edited, released_nb)
-
-        results = {}
-        if to_run:
-            (tmp / "pytest.ini").write_text("[pytest]\naddopts =\n", encoding="utf-8")
-            (tmp / "conftest.py").write_text(_CONFTEST, encoding="utf-8")
-            xml = tmp / "junit.xml"
-            command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                       "-c", str(tmp / "pytest.ini"), "--rootdir", str(tmp),
-                       "-o", "junit_family=xunit1", "--nbval-lax", "--nbval-current-env",
-                       f"--nbval-cell-timeout={timeout}", f"--junitxml={xml}", *sorted(to_run)]
-            completed = subprocess.run(command, cwd=tmp, env=_pytest_env(), text=True,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            if verbose:
-                print(completed.stdout)
-            results = _read_junit(xml)
-            if junitxml is not None and xml.exists():
-                shutil.copyfile(xml, junitxml)
-
-        for name, (graded, deleted, edited, released_nb) in to_run.items():
-            short = Path(name).stem
-            code_cells = [c for c in graded.cells if c.cell_type == "code"]
-            check_numbers = {c.id: i for i, c in enumerate(code_cells) if is_check_cell(c)}
-            released_checks = [c.id for c in released_nb.cells if is_check_cell(c)]
-            for check_id in released_checks:
-                exercise = exercise_name(check_id)
-                if check_id in deleted:
-                    report.rows.append(Row(short, exercise, False,
-                                           "check cell deleted - copy it back from the "
-                                           "original exercise notebook"))
-                    continue
-                status, text = results.get((name, check_numbers[check_id]),
-                                           ("missing", ""))
-                note = "check cell was edited; graded with the original" \
-                    if check_id in edited else ""
-                if status == "passed":
-                    report.rows.append(Row(short, exercise, True, note=note))
-                elif status == "missing":
-                    report.rows.append(Row(short, exercise, False,
-                                           "not run: the notebook could not be executed "
-                                           "(grade with --verbose to see why)", note))
-                else:
-                    report.rows.append(Row(short, exercise, False,
-                                           _failure_reason(text, timeout), note))
-            for number, cell in enumerate(code_cells):
-                if is_check_cell(cell) and cell.id in released_checks:
-                    continue
-                status, text = results.get((name, number), ("missing", ""))
-                if status == "failed":
-                    report.other.append(f"{short}: code cell {number + 1} "
-                                        f"({cell.get('id', '?')}): "
-                                        f"{_failure_reason(text, timeout)}")
-    return report
-
-
-def format_report(report: Report) -> str:
-    rows = [("notebook", "exercise", "result", "hint")]
-    for row in report.rows:
-        hint = row.hint + (f" ({row.note})" if row.note else "")
-        rows.append((row.notebook, row.exercise, "PASS" if row.passed else "FAIL", hint))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [("  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3]).rstrip()
-             for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths) + "  ----")
-    if report.other:
-        lines += ["", "Other cells with problems (not graded, but they may explain a failure):"]
-        lines += [f"  {line}" for line in report.other]
-    lines += ["", f"Score: {report.score}/{len(report.rows)} exercises passed"]
-    return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------
 # command line
 
 
@@ -557,15 +287,20 @@ def main(argv=None) -> int:
         p.add_argument("--solutions", type=Path, default=SOLUTIONS)
         p.add_argument("--exercises", type=Path, default=EXERCISES)
     p_grade = sub.add_parser("grade", help="grade notebooks (default: all of exercises/)")
-    p_grade.add_argument("notebooks", nargs="*", type=Path)
+    p_grade.add_argument("notebooks", nargs="*", type=Path,
+                         help="notebooks (a bare name is looked up in exercises/), or with "
+                              "--gradebook one folder of submissions, a subfolder per student")
     p_grade.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT,
                          help=f"seconds per cell (default {DEFAULT_TIMEOUT})")
-    p_grade.add_argument("--released", type=Path, default=None,
-                         help="folder with the released exercise notebooks (default: "
-                              "generated from solutions/)")
+    p_grade.add_argument("--gradebook", type=Path,
+                         help="write gradebook.csv, gradebook.json and feedback/ here")
     p_grade.add_argument("--junitxml", type=Path, help="also save pytest's JUnit XML here")
     p_grade.add_argument("--json", type=Path, help="also save the results as JSON here")
+    p_grade.add_argument("--seed", type=int, help="the inputs' seed (default: a fresh one)")
     p_grade.add_argument("--verbose", action="store_true", help="show pytest's output")
+    p_grade.add_argument("--no-scan", action="store_true",
+                         help="for testing the grader: judge the results only, without "
+                              "reading the code first")
     args = parser.parse_args(argv)
 
     try:
@@ -577,17 +312,30 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
-    count = len(args.notebooks) or len(list(EXERCISES.glob("*.ipynb")))
+    students = None
+    folder = args.notebooks[0] if len(args.notebooks) == 1 and args.notebooks[0].is_dir() \
+        else None
+    if args.gradebook is not None and folder is None:
+        parser.error("--gradebook needs one folder of submissions (a subfolder per student)")
+    if folder is not None:  # a subfolder per student, or one student's notebooks
+        students = grader.submissions(folder) or [("", sorted(folder.glob("*.ipynb")))]
+        count = sum(len(paths) for _, paths in students)
+    else:
+        count = len(args.notebooks) or len(list(EXERCISES.glob("*.ipynb")))
     print(f"Grading {count} notebook{'s' * (count != 1)} "
           f"(cell timeout {args.timeout} s) ...\n", flush=True)
-    report = grade(args.notebooks, args.timeout, args.released, args.junitxml, args.verbose)
+    report = grader.grade(args.notebooks, args.timeout, args.junitxml, args.verbose,
+                          args.seed, students, scan=not args.no_scan)
     print(format_report(report))
     if args.json:
-        args.json.write_text(json.dumps({"rows": [asdict(r) for r in report.rows],
-                                         "other": report.other, "score": report.score,
-                                         "total": len(report.rows)}, indent=1) + "\n")
+        args.json.write_text(json.dumps(report.as_dict(), indent=1) + "\n")
+    if args.gradebook is not None:
+        grader.write_gradebook(report, args.gradebook)
+        print(f"\nGradebook and feedback written to {args.gradebook}")
     return 0 if report.all_passed else 1
 
+
+format_report = grader.format_report
 
 if __name__ == "__main__":
     sys.exit(main())

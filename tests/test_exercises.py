@@ -6,29 +6,22 @@ The solutions themselves run under nbval through pytest's testpaths. Here:
   nothing on stderr); every typical wrong answer in tests/mutants/ fails with
   the hint that names its mistake; broken answers (None, exceptions, wrong
   types) fail with an AssertionError, never a crash;
-- grading (`python -m course_utils.authoring grade`, run as students run it):
-  the solutions get full marks; the unsolved exercises fail exactly on their
-  check cells; tampered notebooks (saved wrong output, cleared outputs, a
-  printed PASS line, an edited, skipped or deleted check cell) are caught; an
-  infinite loop ends with the timeout message.
-The grading runs start in the background as soon as this module starts, and the
-in-process tests run meanwhile.
+- the new hints: results in the wrong order, float32 arithmetic, RMSProp with
+  the old v, Adam's EMA weights swapped, AdamW with t+1 or without eps.
+Grading itself (course_utils/grader.py) is tested in tests/test_grading.py.
 """
 from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 
-from course_utils import authoring, checks
+from course_utils import authoring, checks, grader
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -38,7 +31,6 @@ TOPICS = {"01_ravine": "ravine", "02_momentum_nesterov": "momentum", "03_saddles
 CHECK_CALL = re.compile(r"^checks\.(\w+)\.(\w+)\((\w+)\)$")
 # A float in any notation, or a NumPy/torch repr: what a check must never print.
 NUMBER = re.compile(r"\d\.\d|\d[eE][-+]?\d|\bnan\b|\binf\b|array\(|tensor\(")
-GRADE_TIMEOUT = 8  # seconds per cell in the infinite-loop test
 
 
 def _load_wrong_answers():
@@ -60,6 +52,10 @@ def _check_cells(nb):
     return [cell for cell in nb.cells if authoring.is_check_cell(cell)]
 
 
+def _cell(nb, cell_id):
+    return next(cell for cell in nb.cells if cell.get("id") == cell_id)
+
+
 def _exercise_list():
     """[(notebook stem, topic, function name)] from the solution notebooks."""
     found = []
@@ -72,183 +68,6 @@ def _exercise_list():
 
 
 EXERCISE_LIST = _exercise_list()
-
-
-# --------------------------------------------------------------------------
-# Grading runs in the background
-
-
-def _tampered(path, edits):
-    """A solved notebook with edits applied: {check id: how} (see _tamper)."""
-    nb = _read(path)
-    for check_id, how in edits.items():
-        _tamper(nb, check_id, how)
-    return nb
-
-
-def _cell(nb, cell_id):
-    return next(cell for cell in nb.cells if cell.get("id") == cell_id)
-
-
-def _set_answer(nb, check_id, source):
-    _cell(nb, "exercise-" + check_id[len("check-"):]).source = source
-
-
-def _error_output(message="AssertionError"):
-    return nbformat.v4.new_output("error", ename="AssertionError", evalue=message,
-                                  traceback=[f"AssertionError: {message}"])
-
-
-def _tamper(nb, check_id, how):
-    kind, wrong = how
-    if wrong:
-        _set_answer(nb, check_id, wrong)
-    if kind == "saved-wrong-output":  # ran the wrong answer, kept its error, told nbval to expect it
-        cell = _cell(nb, check_id)
-        cell.outputs = [_error_output()]
-        cell.metadata.setdefault("tags", []).append("raises-exception")
-    elif kind == "skip-marker":
-        cell = _cell(nb, check_id)
-        cell.source = "# NBVAL_SKIP\n" + cell.source
-    elif kind == "printed-pass":
-        cell = _cell(nb, check_id)
-        cell.source = f'print("{cell.outputs[0].text.strip()}")'
-    elif kind == "edited-check":
-        cell = _cell(nb, check_id)
-        cell.source = cell.source.replace(
-            "(gd_rate)", "(lambda lr, a, b: max(abs(1 - lr * a), abs(1 - lr * b)))")
-    elif kind == "deleted-check":
-        nb.cells = [c for c in nb.cells if c.get("id") != check_id]
-    elif kind == "stale-error":  # a fixed answer whose check cell still shows the old error
-        _cell(nb, check_id).outputs = [_error_output()]
-    elif kind == "cleared":
-        pass  # the whole notebook is cleared below
-    else:
-        raise ValueError(kind)
-
-
-def _clear_all(nb):
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return nb
-
-
-TAMPER_01 = {
-    "check-ravine-gradient": ("saved-wrong-output", """
-def ravine_gradient(theta):
-    return np.array([-2.0 * theta[0], -20.0 * theta[1]])
-"""),
-    "check-largest-stable-lr": ("skip-marker", """
-def largest_stable_lr(hessian):
-    return 2.0 / np.linalg.eigvalsh(hessian).min()
-"""),
-    "check-gd-step": ("printed-pass", """
-def gd_step(theta, grad, lr):
-    return theta + lr * grad
-"""),
-    "check-gd-rate": ("edited-check", """
-def gd_rate(lr, lambda_min, lambda_max):
-    return min(abs(1 - lr * lambda_min), abs(1 - lr * lambda_max))
-"""),
-}
-TAMPER_02 = {  # and the whole notebook's outputs cleared
-    "check-heavy-ball-step": ("deleted-check", None),
-    "check-nesterov-step": ("stale-error", None),
-    "check-effective-memory": ("cleared", None),
-    "check-nesterov-two-step": ("cleared", """
-def nesterov_two_step(x, x_prev, grad, grad_prev, lr, beta):
-    return x + beta * (x - x_prev) - lr * grad
-"""),
-}
-#: (notebook, exercise) -> (passes?, fragment of the hint or note)
-TAMPER_EXPECTED = {
-    ("01_ravine", "ravine_gradient"): (False, "sign is flipped"),
-    ("01_ravine", "largest_stable_lr"): (False, "smallest eigenvalue"),
-    ("01_ravine", "gd_step"): (False, "sign is flipped"),
-    ("01_ravine", "gd_rate"): (False, "use max, not min"),
-    ("02_momentum_nesterov", "heavy_ball_step"): (False, "check cell deleted"),
-    ("02_momentum_nesterov", "nesterov_step"): (True, ""),
-    ("02_momentum_nesterov", "effective_memory"): (True, ""),
-    ("02_momentum_nesterov", "nesterov_two_step"): (False, "same result as plain momentum"),
-}
-INFINITE_LOOP = '''
-def classify_critical_point(hessian, tol=1e-8):
-    eigenvalues = np.linalg.eigvalsh(hessian)
-    positive = negative = zero = 0
-    i = 0
-    while i < len(eigenvalues):   # forgot i += 1
-        positive += eigenvalues[i] > tol
-        negative += eigenvalues[i] < -tol
-        zero += abs(eigenvalues[i]) <= tol
-    return "saddle"
-'''
-
-
-class GradeJob:
-    """One `authoring grade` subprocess with a JSON report."""
-
-    def __init__(self, folder: Path, notebooks, *extra):
-        folder.mkdir(parents=True, exist_ok=True)
-        self.json = folder / "report.json"
-        self.log = folder / "stdout.txt"
-        command = [sys.executable, "-m", "course_utils.authoring", "grade",
-                   *map(str, notebooks), "--json", str(self.json), *extra]
-        with open(self.log, "w") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, stdout=log,
-                                            stderr=subprocess.STDOUT, env=dict(os.environ))
-        self._result = None
-
-    def result(self):
-        if self._result is None:
-            code = self.process.wait(timeout=600)
-            text = self.log.read_text()
-            assert self.json.exists(), f"grade produced no report:\n{text}"
-            report = json.loads(self.json.read_text())
-            report["returncode"], report["stdout"] = code, text
-            report["by_name"] = {(r["notebook"], r["exercise"]): r for r in report["rows"]}
-            self._result = report
-        return self._result
-
-
-@pytest.fixture(scope="session")
-def grade_jobs(tmp_path_factory):
-    base = tmp_path_factory.mktemp("grading")
-    tampered = base / "tampered"
-    tampered.mkdir()
-    nbformat.write(_tampered(SOLUTIONS / "01_ravine.ipynb", TAMPER_01),
-                   str(tampered / "01_ravine.ipynb"))
-    nbformat.write(_clear_all(_tampered(SOLUTIONS / "02_momentum_nesterov.ipynb", TAMPER_02)),
-                   str(tampered / "02_momentum_nesterov.ipynb"))
-    looping = base / "looping"
-    looping.mkdir()
-    nb = _read(SOLUTIONS / "03_saddles.ipynb")
-    _set_answer(nb, "check-classify-critical-point", INFINITE_LOOP)
-    nbformat.write(nb, str(looping / "03_saddles.ipynb"))
-    jobs = {
-        "timeout": GradeJob(base / "job-timeout", [looping / "03_saddles.ipynb"],
-                            "--timeout", str(GRADE_TIMEOUT)),
-        "tampered": GradeJob(base / "job-tampered", sorted(tampered.glob("*.ipynb"))),
-        "unsolved": GradeJob(base / "job-unsolved", sorted(EXERCISES.glob("*.ipynb"))),
-        "solutions": GradeJob(base / "job-solutions", sorted(SOLUTIONS.glob("*.ipynb"))),
-    }
-    yield jobs
-    for job in jobs.values():
-        if job.process.poll() is None:
-            job.process.kill()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _start_grading_early(request):
-    """Start the grading subprocesses before the in-process tests, if any test needs them.
-
-    Under pytest-xdist a worker cannot know which tests it will get, so there the
-    jobs start when a grading test first asks for them.
-    """
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        return
-    if any("grade_jobs" in getattr(item, "fixturenames", ()) for item in request.session.items):
-        request.getfixturevalue("grade_jobs")
 
 
 # --------------------------------------------------------------------------
@@ -276,6 +95,11 @@ def test_solution_notebook_follows_the_conventions(path):
         assert cell.metadata.get("editable") is False and cell.metadata.get("deletable") is False
         exercise = _cell(nb, "exercise-" + cell.id[len("check-"):])
         assert f"def {name}(" in exercise.source and authoring.BEGIN in exercise.source
+        assert cell.source == grader.check_source(topic, name)  # what grading looks for
+    # the grader takes the exercises of a notebook from the checks, in this order
+    topic = checks.NOTEBOOKS[path.stem]
+    assert [authoring.exercise_name(c.id) for c in _check_cells(nb)] == \
+        [e.name for e in checks.exercises(topic)]
 
 
 def test_regenerating_the_exercises_changes_nothing(tmp_path):
@@ -285,9 +109,6 @@ def test_regenerating_the_exercises_changes_nothing(tmp_path):
     for name in generated:
         assert (tmp_path / name).read_bytes() == (EXERCISES / name).read_bytes(), name
     assert authoring.check(log=lambda *a: None) == 0
-    # grading restores check cells from this same generated copy
-    released = authoring.released_notebook("01_ravine.ipynb")
-    assert authoring.dumps(released).encode() == (EXERCISES / "01_ravine.ipynb").read_bytes()
 
 
 def test_drift_check_notices_a_hand_edited_exercise(tmp_path):
@@ -303,7 +124,7 @@ def test_drift_check_notices_a_hand_edited_exercise(tmp_path):
 
 
 @pytest.mark.parametrize("path", sorted(EXERCISES.glob("*.ipynb")), ids=lambda p: p.stem)
-def test_exercises_hide_the_solutions_and_keep_the_pass_lines(path):
+def test_exercises_hide_the_solutions_and_look_unstarted(path):
     nb = _read(path)
     solution = _read(SOLUTIONS / path.name)
     text = path.read_text()
@@ -311,11 +132,11 @@ def test_exercises_hide_the_solutions_and_keep_the_pass_lines(path):
     assert nb.nbformat_minor == 5 and nb.metadata["kernelspec"]["name"] == "python3"
     for cell, original in zip(nb.cells, solution.cells):
         assert cell.id == original.id
-        if authoring.is_check_cell(cell):
-            assert cell.outputs == original.outputs and cell.outputs[0].text.startswith("PASS:")
-            assert cell.execution_count is not None
-        elif cell.cell_type == "code":
+        if cell.cell_type == "code":  # no stored PASS line, no execution count: unstarted
             assert cell.outputs == [] and cell.execution_count is None
+            assert "PASS" not in json.dumps(cell.outputs)
+        if authoring.is_check_cell(cell):
+            assert cell.source == original.source and original.outputs[0].text.startswith("PASS:")
         if cell.id.startswith("exercise-"):
             assert "# YOUR CODE HERE" in cell.source and "raise NotImplementedError()" in cell.source
 
@@ -326,24 +147,6 @@ def test_solution_regions_become_stubs_with_their_indentation():
         "def f(x):\n    y = 1\n    # YOUR CODE HERE\n    raise NotImplementedError()")
     with pytest.raises(authoring.AuthoringError):
         authoring.strip_solution("### BEGIN SOLUTION\nx = 1\n")
-
-
-def test_check_cells_are_restored_by_id_or_by_source():
-    released = authoring.released_notebook("01_ravine.ipynb")
-    student = _read(EXERCISES / "01_ravine.ipynb")
-    checks_ = _check_cells(student)
-    checks_[0].source = 'print("PASS: ravine_gradient matches the reference on 25 points")'
-    student.cells.remove(checks_[1])
-    for cell in student.cells:  # a frontend older than nbformat 4.5 drops the ids
-        if cell.id != checks_[0].id:
-            del cell["id"]
-    graded, deleted, edited = authoring._restore_checks(student, released)
-    assert deleted == [checks_[1].id] and edited == [checks_[0].id]
-    restored = _check_cells(graded)
-    assert [c.source for c in restored] == [c.source for c in _check_cells(released)
-                                            if c.id != checks_[1].id]
-    assert all(cell.get("id") for cell in graded.cells)
-    nbformat.validate(graded)
 
 
 # --------------------------------------------------------------------------
@@ -479,61 +282,105 @@ def test_adaptive_references_match_torch_optim():
                                        err_msg=name)
 
 
-def test_failure_reasons_read_from_nbval_reports():
-    colour = "#x1B[31mAssertionError#x1B[39m: adam_step differs: missing bias correction"
-    assert authoring._failure_reason("Traceback\n" + colour, 60) == \
-        "adam_step differs: missing bias correction"
-    assert authoring._failure_reason("Cell 3: Timeout of 60 seconds exceeded executing cell",
-                                     60) == "timed out after 60 s - look for an infinite loop"
-    assert authoring._failure_reason("NameError: name 'gd_step' is not defined", 60).startswith(
-        "NameError: name 'gd_step' is not defined - run the cell")
+def _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, *, m_weights=(None, None)):
+    m_new = beta1 * m + (1 - beta1) * grad
+    v_new = beta2 * v + (1 - beta2) * grad ** 2
+    step = lr * (m_new / (1 - beta1 ** t)) / (np.sqrt(v_new / (1 - beta2 ** t)) + eps)
+    return theta - step, m_new, v_new
 
 
-# --------------------------------------------------------------------------
-# Grading, as students run it
+def _answers_for_new_hints():
+    """(check, student's wrong answer, hint fragment) for the mistakes the issue lists."""
+    def adagrad_swapped(theta, grad, G, lr=0.01, eps=1e-10):
+        G_new = G + grad ** 2
+        return G_new, theta - lr * grad / (np.sqrt(G_new) + eps)
+
+    def rmsprop_old_v(theta, grad, v, lr=0.01, alpha=0.99, eps=1e-8):
+        v_new = alpha * v + (1 - alpha) * grad ** 2
+        return theta - lr * grad / (np.sqrt(v) + eps), v_new
+
+    def adam_ema_swapped(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        m_new = (1 - beta1) * m + beta1 * grad
+        v_new = (1 - beta2) * v + beta2 * grad ** 2
+        m_hat, v_hat = m_new / (1 - beta1 ** t), v_new / (1 - beta2 ** t)
+        return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
+
+    def adam_order(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        theta_new, m_new, v_new = _adam(theta, grad, m, v, t, lr, beta1, beta2, eps)
+        return m_new, v_new, theta_new
+
+    def adamw_next_t(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                     weight_decay=1e-2):
+        return _adam(theta * (1 - lr * weight_decay), grad, m, v, t + 1, lr, beta1, beta2, eps)
+
+    def adamw_no_eps(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                     weight_decay=1e-2):
+        return _adam(theta * (1 - lr * weight_decay), grad, m, v, t, lr, beta1, beta2, 0.0)
+
+    def adam_float32(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        f = np.float32
+        out = _adam(theta.astype(f), grad.astype(f), m.astype(f), v.astype(f), t, f(lr),
+                    f(beta1), f(beta2), f(eps))
+        return tuple(np.asarray(a, dtype=np.float32) for a in out)
+
+    def gradient_swapped(theta):
+        return np.array([20 * theta[1], 2 * theta[0]])
+
+    def heavy_ball_order(theta, v, grad, lr, beta):
+        v_new = beta * v - lr * grad
+        return v_new, theta + v_new
+
+    return [
+        (checks.adaptive.adagrad_step, adagrad_swapped, "wrong order: return (theta_new, G_new)"),
+        (checks.adaptive.rmsprop_step, rmsprop_old_v, "used the old average v"),
+        (checks.adaptive.adam_step, adam_ema_swapped, "weights of the averages are swapped"),
+        (checks.adaptive.adam_step, adam_order, "return (theta_new, m_new, v_new) in that order"),
+        (checks.adaptive.adam_step, adam_float32, "compute in float64"),
+        (checks.adaptive.adamw_step, adamw_next_t, "not t + 1"),
+        (checks.adaptive.adamw_step, adamw_no_eps, "eps was dropped"),
+        (checks.ravine.ravine_gradient, gradient_swapped, "components are in the wrong order"),
+        (checks.momentum.heavy_ball_step, heavy_ball_order, "return (theta_new, v_new)"),
+    ]
 
 
-def test_grading_the_solutions_gives_full_marks(grade_jobs):
-    report = grade_jobs["solutions"].result()
-    assert report["returncode"] == 0, report["stdout"]
-    assert report["score"] == report["total"] == len(EXERCISE_LIST), report["stdout"]
-    assert report["other"] == []
-    assert f"Score: {len(EXERCISE_LIST)}/{len(EXERCISE_LIST)} exercises passed" in report["stdout"]
+@pytest.mark.parametrize("check, wrong, hint", _answers_for_new_hints(),
+                         ids=lambda v: getattr(v, "__name__", "")[:30])
+def test_the_issues_mistakes_get_their_own_hints(check, wrong, hint, capfd):
+    with pytest.raises(AssertionError) as failure:
+        check(wrong)
+    assert hint in str(failure.value)
+    assert capfd.readouterr() == ("", "")
 
 
-def test_unsolved_exercises_fail_exactly_on_their_check_cells(grade_jobs):
-    report = grade_jobs["unsolved"].result()
-    assert report["returncode"] == 1
-    assert len(report["rows"]) == len(EXERCISE_LIST)
-    for row in report["rows"]:
-        assert not row["passed"] and "is not implemented yet" in row["hint"], row
-    assert report["other"] == [], report["stdout"]  # no other cell raised
+def test_the_adamw_learning_rate_hint_describes_the_fix():
+    hints = [m.hint for m in checks.adaptive.ADAMW_MUTANTS]
+    assert not any("is scaled by the learning rate" in h for h in hints)
+    assert any("use theta*(1 - lr*weight_decay), not theta*(1 - weight_decay)" in h for h in hints)
 
 
-@pytest.mark.parametrize("key", sorted(TAMPER_EXPECTED), ids=lambda k: k[1])
-def test_tampering_is_caught_by_grading(key, grade_jobs):
-    report = grade_jobs["tampered"].result()
-    passes, fragment = TAMPER_EXPECTED[key]
-    row = report["by_name"][key]
-    assert row["passed"] is passes, (row, report["stdout"])
-    assert fragment in row["hint"], (row, report["stdout"])
-    if key[1] == "gd_rate":
-        assert "check cell was edited" in row["note"]
+def test_a_crash_in_the_answer_points_at_the_students_line():
+    import linecache
+
+    source, filename, namespace = ("def gd_step(theta, grad, lr):\n    scale = 1 / 0\n"
+                                   "    return theta\n", "/tmp/ipykernel_1/cell.py", {})
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # as IPython does
+    exec(compile(source, filename, "exec"), namespace)
+    with pytest.raises(AssertionError) as failure:
+        checks.ravine.gd_step(namespace["gd_step"])
+    assert "gd_step raised ZeroDivisionError" in str(failure.value)
+    assert "line 2 of its cell: `scale = 1 / 0`" in str(failure.value)
 
 
-def test_tampered_notebooks_score_only_their_honest_answers(grade_jobs):
-    report = grade_jobs["tampered"].result()
-    assert report["returncode"] == 1
-    assert report["score"] == sum(p for p, _ in TAMPER_EXPECTED.values())
-    assert report["total"] == len(TAMPER_EXPECTED)
+def test_collect_and_verdict_split_a_check_at_the_wire():
+    from course_utils.checks import wire
 
+    def gd_step(theta, grad, lr):
+        return theta - lr * grad
 
-def test_an_infinite_loop_ends_with_the_timeout_message(grade_jobs):
-    report = grade_jobs["timeout"].result()
-    rows = report["by_name"]
-    assert rows[("03_saddles", "classify_critical_point")]["hint"] == \
-        f"timed out after {GRADE_TIMEOUT} s - look for an infinite loop"
-    # the cells after the timed-out one are still graded
-    assert rows[("03_saddles", "escape_step")]["passed"]
-    assert rows[("03_saddles", "escape_time")]["passed"]
-    assert report["returncode"] == 1
+    exercise = checks.ravine.gd_step
+    results, digest = exercise.collect(gd_step, seed=7)
+    sent = wire.decode(wire.loads(wire.dumps(wire.encode(results))))
+    assert exercise.verdict(sent, seed=7).startswith("PASS: gd_step")
+    assert digest == exercise.fingerprint(7) != exercise.fingerprint(8)
+    with pytest.raises(AssertionError):  # results computed for another seed
+        exercise.verdict(sent, seed=8)

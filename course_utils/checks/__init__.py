@@ -18,7 +18,7 @@ import importlib
 
 TOPICS = ("ravine", "momentum", "saddles", "adaptive", "torch_optim", "mnist")
 
-__all__ = list(TOPICS)
+__all__ = [*TOPICS, "NOTEBOOKS", "exercises"]
 
 
 def __getattr__(name):
@@ -31,3 +31,16 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(TOPICS))
+
+
+#: The exercise notebook of each topic (solutions/ and exercises/ share names).
+NOTEBOOKS = {"01_ravine": "ravine", "02_momentum_nesterov": "momentum", "03_saddles": "saddles",
+             "04_adaptive": "adaptive", "05_torch_optim": "torch_optim", "06_mnist": "mnist"}
+
+
+def exercises(topic: str) -> list:
+    """The graded exercises of a topic, in the order of its notebook."""
+    from course_utils.checks._core import Exercise
+
+    module = importlib.import_module(f"{__name__}.{topic}")
+    return [value for value in vars(module).values() if isinstance(value, Exercise)]

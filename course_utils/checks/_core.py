@@ -13,16 +13,18 @@ the stored PASS output is the same on every machine.
 from __future__ import annotations
 
 import contextlib
-import functools
+import hashlib
 import io
+import itertools
+import traceback
 import warnings
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["check", "fail", "call", "as_array", "as_float", "as_int", "as_pair", "close",
+__all__ = ["fail", "call", "as_array", "as_float", "as_int", "as_pair", "close",
            "compare", "diagnose", "run_cases", "same_arrays", "unchanged", "Mutant", "rng",
-           "one_torch_thread"]
+           "one_torch_thread", "Exercise", "case_exercise", "fingerprint"]
 
 #: Default tolerances for floating-point comparisons (float64 NumPy code).
 RTOL = 1e-7
@@ -64,41 +66,141 @@ def _quiet():
         yield
 
 
-def check(fn: Callable | None = None, *, torch: bool = False) -> Callable:
-    """Turn `fn(student_function, ...) -> pass_line` into a check.
+class Exercise:
+    """One graded exercise, split where grading needs it split.
 
-    The wrapped check verifies that it got a function, runs `fn` quietly
-    (with torch on one thread when torch=True), converts any unexpected error
-    into an AssertionError with a message, and prints the returned PASS line
-    exactly once.
+    - `cases(seed)` builds the inputs (NumPy arrays, numbers, small objects);
+    - `run(student, cases)` calls the student's function on them and returns
+      its results, parsed into plain values (arrays, floats, ints, strings,
+      tuples, lists, dicts); it may fail() on a broken answer (None, wrong
+      type, an exception, an input modified in place);
+    - `judge(results, cases)` compares the results with the reference and
+      returns the PASS line, or fails with the hint that names the mistake.
+
+    Called as `checks.<topic>.<name>(function)` in a notebook, the exercise
+    does all three in the kernel with its fixed practice seed and prints one
+    PASS line. The grader instead draws a seed per grading run, lets the
+    student's kernel do only `collect` (cases and run), and calls `verdict`
+    (cases and judge) in its own process, where nothing in the kernel can
+    reach it (see course_utils/authoring.py).
+
+    `points` is the exercise's weight in the gradebook; `by_hand` marks
+    exercises that ask for the update rule itself, where calling a library's
+    optimizer is reported.
     """
-    if fn is None:
-        return functools.partial(check, torch=torch)
 
-    @functools.wraps(fn)
-    def wrapper(student_function, *args, **kwargs):
-        __tracebackhide__ = True  # IPython shows the check cell, not the check's insides
+    is_check = True
+
+    def __init__(self, name: str, *, cases: Callable, run: Callable, judge: Callable, seed: int,
+                 points: int = 1, by_hand: bool = False, torch: bool = False,
+                 warm: Callable | None = None):
+        self.__name__ = self.name = name
+        self._warm = warm
+        self.cases, self.run, self.judge = cases, run, judge
+        self.seed, self.points, self.by_hand, self.torch = seed, points, by_hand, torch
+        self.__doc__ = getattr(judge, "__doc__", None)
+
+    def __repr__(self):
+        return f"<exercise check {self.name}>"
+
+    def __call__(self, student_function):
+        """The practice check: run and judge here, print the PASS line or raise."""
+        __tracebackhide__ = True  # pytest shows the check cell, not the check's insides
+        cases = self.cases(self.seed)
+        line = self._guarded(lambda: self.judge(self._run(student_function, cases), cases))
+        print(line)
+
+    def collect(self, student_function, seed: int):
+        """(results, fingerprint of the inputs) for the grader; raises AssertionError
+        with a hint when the answer is broken (the grader reports that as a FAIL)."""
+        cases = self.cases(seed)
+        digest = fingerprint(cases)
+        return self._guarded(lambda: self._run(student_function, cases)), digest
+
+    def verdict(self, results, seed: int) -> str:
+        """The PASS line for results collected with `seed`, or AssertionError(hint)."""
+        cases = self.cases(seed)
+        return self._guarded(lambda: self.judge(results, cases))
+
+    def warm(self, seed: int) -> None:
+        """Compute ahead what `verdict` will need (the grader does this while the
+        kernel runs); errors are left for `verdict` to report."""
+        if self._warm is not None:
+            try:
+                self._guarded(lambda: self._warm(seed))
+            except AssertionError:
+                pass
+
+    def fingerprint(self, seed: int) -> str:
+        return fingerprint(self.cases(seed))
+
+    def _run(self, student_function, cases):
         if student_function is None or not callable(student_function):
-            fail(f"{fn.__name__} expects your function as its argument (got "
+            fail(f"{self.name} expects your function as its argument (got "
                  f"{type(student_function).__name__}): run the cell that defines it")
+        return self.run(student_function, cases)
+
+    def _guarded(self, work: Callable):
+        """Run quietly (torch on one thread when needed); any unexpected error
+        becomes an AssertionError with a message."""
         message = None
         try:
-            with _quiet(), (one_torch_thread() if torch else contextlib.nullcontext()):
-                line = fn(student_function, *args, **kwargs)
+            with _quiet(), (one_torch_thread() if self.torch else contextlib.nullcontext()):
+                return work()
         except AssertionError as error:
             message = str(error)
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as error:  # a bug the typed checks did not foresee
-            message = (f"the check could not use what {fn.__name__} returned "
+            message = (f"the check could not use what {self.name} returned "
                        f"({type(error).__name__}); compare your return values with the "
                        "docstring")
-        if message is not None:
-            raise AssertionError(message) from None
-        print(line)
+        raise AssertionError(message) from None
 
-    wrapper.is_check = True
-    return wrapper
+
+def case_exercise(name: str, *, seed: int, cases: Callable, parse: Callable,
+                  arg_names: Sequence[str], reference: Callable, mutants: Sequence["Mutant"],
+                  same: Callable, generic: str, passed: str, labels: Sequence[str] = (),
+                  **options) -> Exercise:
+    """An exercise of the common shape: call the student's function on each case,
+    compare each result with the reference. `passed` is the PASS line, with {n}
+    for the number of cases; `labels` name the parts of a tuple result."""
+
+    def run(student, cases_):
+        return run_cases(student, cases_, parse, name, arg_names)
+
+    def judge(results, cases_):
+        n = compare(name, results, cases_, reference, mutants, same, generic, labels=labels)
+        return passed.format(n=n)
+
+    return Exercise(name, cases=cases, run=run, judge=judge, seed=seed, **options)
+
+
+def fingerprint(value) -> str:
+    """A digest of a check's inputs: the grader compares the kernel's with its own,
+    so that a course_utils that builds different inputs is reported as such."""
+    digest = hashlib.sha256()
+
+    def feed(v):
+        if isinstance(v, np.ndarray):
+            digest.update(f"a{v.dtype.str}{v.shape}".encode())
+            digest.update(np.ascontiguousarray(v).tobytes())
+        elif isinstance(v, (list, tuple)):
+            digest.update(f"l{len(v)}".encode())
+            for item in v:
+                feed(item)
+        elif isinstance(v, dict):
+            digest.update(f"d{len(v)}".encode())
+            for key in sorted(v, key=repr):
+                feed(key)
+                feed(v[key])
+        elif isinstance(v, (bool, int, float, str, np.number, type(None))):
+            digest.update(repr(v).encode())
+        else:  # a check's own helper object, e.g. a gradient function
+            feed(getattr(v, "fingerprint", type(v).__name__))
+
+    feed(value)
+    return digest.hexdigest()
 
 
 class one_torch_thread:
@@ -129,8 +231,29 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+_PACKAGE_DIR = __file__.rsplit("/", 2)[0]  # course_utils/
+
+
+def _where_in_student_code(error: BaseException) -> str:
+    """' (at line N of <function>: <source line>)' for the deepest frame of the
+    traceback that is the student's own code (not the checks, not a library)."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)[1:]
+              if not frame.filename.startswith(_PACKAGE_DIR)
+              and "site-packages" not in frame.filename
+              and "/lib/python" not in frame.filename]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    line = " ".join((frame.line or "").split())
+    if len(line) > 60:
+        line = line[:57] + "..."
+    where = f" (in {frame.name}, line {frame.lineno} of its cell"
+    return f"{where}: `{line}`)" if line else f"{where})"
+
+
 def call(function: Callable, *args, name: str | None = None, **kwargs):
-    """Call the student's function; any exception becomes an AssertionError."""
+    """Call the student's function; any exception becomes an AssertionError
+    whose hint points at the student's own line."""
     name = name or getattr(function, "__name__", "your function")
     try:
         return function(*args, **kwargs)
@@ -140,7 +263,7 @@ def call(function: Callable, *args, name: str | None = None, **kwargs):
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as error:
-        fail(f"{name} raised {_describe(error)}")
+        fail(f"{name} raised {_describe(error)}{_where_in_student_code(error)}")
 
 
 def _type_name(value) -> str:
@@ -266,21 +389,54 @@ def run_cases(student: Callable, cases: list, parse: Callable, name: str,
     return results
 
 
+#: A result within these tolerances of the reference, but not within the
+#: check's own, was computed in single precision.
+FLOAT32_RTOL, FLOAT32_ATOL = 1e-4, 1e-6
+
+
 def compare(name: str, student_results: list, cases: list, reference: Callable,
-            mutants: Sequence[Mutant], same: Callable, generic: str) -> int:
+            mutants: Sequence[Mutant], same: Callable, generic: str,
+            labels: Sequence[str] = ()) -> int:
     """Compare with the reference; on a mismatch fail with the best hint.
 
-    Returns the number of cases checked, for the PASS line.
+    Besides the mutants, two mistakes of any exercise are recognised: a tuple
+    result in the wrong order (`labels` names its parts) and arithmetic in
+    float32. Returns the number of cases checked, for the PASS line.
     """
     expected = [reference(*_copy(case)) for case in cases]
     bad = [i for i, (got, ref) in enumerate(zip(student_results, expected)) if not same(got, ref)]
     if not bad:
         return len(cases)
-    hint = diagnose(student_results, cases, mutants, same)
     where = f"{len(bad)} of {len(cases)} cases"
+    hint = diagnose(student_results, cases, mutants, same) or \
+        _wrong_order(student_results, expected, same, labels) or \
+        _single_precision(student_results, expected)
     if hint:
         fail(f"{name} differs from the reference in {where}: {hint}")
     fail(f"{name} differs from the reference in {where}. {generic}")
+
+
+def _wrong_order(results, expected, same, labels) -> str | None:
+    if not (labels and all(isinstance(r, tuple) and len(r) == len(labels) for r in results)):
+        return None
+    for order in itertools.permutations(range(len(labels))):
+        if list(order) != sorted(order) and all(
+                same(tuple(got[i] for i in order), ref) for got, ref in zip(results, expected)):
+            return (f"the results are in the wrong order: return ({', '.join(labels)}) "
+                    "in that order")
+    return None
+
+
+def _single_precision(results, expected) -> str | None:
+    try:
+        near = all(same_arrays(FLOAT32_RTOL, FLOAT32_ATOL)(got, ref)
+                   for got, ref in zip(results, expected))
+    except Exception:
+        return None
+    if near:
+        return ("the formula looks right but only about 7 digits agree: compute in float64 "
+                "(NumPy's default); np.float32 or torch.float32 rounds every step")
+    return None
 
 
 def same_arrays(rtol: float = RTOL, atol: float = ATOL) -> Callable:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.checks._core import (Mutant, as_array, as_pair, check, compare, rng,
-                                       run_cases, same_arrays)
+from course_utils.checks._core import Mutant, as_array, as_pair, case_exercise, rng, same_arrays
 
 RTOL, ATOL = 1e-7, 1e-10
 
@@ -69,8 +68,8 @@ ADAGRAD_MUTANTS = [
 ]
 
 
-def _adagrad_cases():
-    r = rng(401)
+def _adagrad_cases(seed):
+    r = rng(seed)
     cases = []
     for i in range(25):
         d = (2, 3, 5)[i % 3]
@@ -80,24 +79,20 @@ def _adagrad_cases():
     return cases
 
 
-@check
-def adagrad_step(student):
-    """G <- G + g^2; theta <- theta - lr g / (sqrt(G) + eps)."""
-    name = "adagrad_step"
-    cases = _adagrad_cases()
-    results = run_cases(student, cases, _parser(name, ("theta_new", "G_new")), name,
-                        ["theta", "grad", "G"])
-    n = compare(name, results, cases, lambda *c: _adagrad(*c), ADAGRAD_MUTANTS,
-                same_arrays(RTOL, ATOL),
-                "Adagrad: G_new = G + grad**2, theta_new = theta - lr*grad/(sqrt(G_new) + eps).")
-    return f"PASS: {name} matches the reference on {n} random cases"
+adagrad_step = case_exercise(
+    "adagrad_step", seed=401, cases=_adagrad_cases, by_hand=True,
+    parse=_parser("adagrad_step", ("theta_new", "G_new")), arg_names=["theta", "grad", "G"],
+    reference=lambda *c: _adagrad(*c), mutants=ADAGRAD_MUTANTS, same=same_arrays(RTOL, ATOL),
+    labels=("theta_new", "G_new"),
+    generic="Adagrad: G_new = G + grad**2, theta_new = theta - lr*grad/(sqrt(G_new) + eps).",
+    passed="PASS: adagrad_step matches the reference on {n} random cases")
 
 
 # ---------------------------------------------------------------- RMSProp
 
 
 def _rmsprop(theta, grad, v, lr, alpha, eps, *, total=False, swapped=False, sqrt=True,
-             eps_inside=False, square=True, sign=1.0):
+             eps_inside=False, square=True, sign=1.0, old_v=False):
     g2 = grad ** 2 if square else grad
     if total:
         v_new = v + g2
@@ -105,11 +100,13 @@ def _rmsprop(theta, grad, v, lr, alpha, eps, *, total=False, swapped=False, sqrt
         v_new = (1 - alpha) * v + alpha * g2
     else:
         v_new = alpha * v + (1 - alpha) * g2
-    return _scaled_step(theta, grad, v_new, lr, eps, sqrt=sqrt, eps_inside=eps_inside,
-                        sign=sign), v_new
+    return _scaled_step(theta, grad, v if old_v else v_new, lr, eps, sqrt=sqrt,
+                        eps_inside=eps_inside, sign=sign), v_new
 
 
 RMSPROP_MUTANTS = [
+    Mutant("the step used the old average v: update v first, then divide by "
+           "sqrt(v_new) + eps", lambda *c: _rmsprop(*c, old_v=True)),
     Mutant("looks like you summed instead of an exponential average: "
            "v <- alpha*v + (1 - alpha)*grad**2",
            lambda *c: _rmsprop(*c, total=True)),
@@ -124,24 +121,25 @@ RMSPROP_MUTANTS = [
 ]
 
 
-@check
-def rmsprop_step(student):
-    """v <- alpha v + (1 - alpha) g^2; theta <- theta - lr g / (sqrt(v) + eps)."""
-    name = "rmsprop_step"
-    r = rng(402)
+def _rmsprop_cases(seed):
+    r = rng(seed)
     cases = []
     for i in range(25):
         d = (2, 3, 5)[i % 3]
         v = np.zeros(d) if i < 3 else r.uniform(0.0, 2.0, d)
         cases.append((r.normal(size=d), r.normal(size=d), v, float(r.uniform(0.001, 0.1)),
                       float(r.uniform(0.5, 0.999)), _eps_values(r)))
-    results = run_cases(student, cases, _parser(name, ("theta_new", "v_new")), name,
-                        ["theta", "grad", "v"])
-    n = compare(name, results, cases, lambda *c: _rmsprop(*c), RMSPROP_MUTANTS,
-                same_arrays(RTOL, ATOL),
-                "RMSProp: v_new = alpha*v + (1 - alpha)*grad**2, "
-                "theta_new = theta - lr*grad/(sqrt(v_new) + eps).")
-    return f"PASS: {name} matches the reference on {n} random cases"
+    return cases
+
+
+rmsprop_step = case_exercise(
+    "rmsprop_step", seed=402, cases=_rmsprop_cases, by_hand=True,
+    parse=_parser("rmsprop_step", ("theta_new", "v_new")), arg_names=["theta", "grad", "v"],
+    reference=lambda *c: _rmsprop(*c), mutants=RMSPROP_MUTANTS, same=same_arrays(RTOL, ATOL),
+    labels=("theta_new", "v_new"),
+    generic="RMSProp: v_new = alpha*v + (1 - alpha)*grad**2, "
+            "theta_new = theta - lr*grad/(sqrt(v_new) + eps).",
+    passed="PASS: rmsprop_step matches the reference on {n} random cases")
 
 
 # ---------------------------------------------------------------- Adam
@@ -149,11 +147,14 @@ def rmsprop_step(student):
 
 def _adam(theta, grad, m, v, t, lr, beta1, beta2, eps, *, correct_m=True, correct_v=True,
           t_shift=0, eps_inside=False, swapped=False, store_corrected=False, square=True,
-          sign=1.0):
+          sign=1.0, ema_swapped=""):
     if swapped:
         beta1, beta2 = beta2, beta1
-    m_new = beta1 * m + (1 - beta1) * grad
-    v_new = beta2 * v + (1 - beta2) * (grad ** 2 if square else grad)
+    g2 = grad ** 2 if square else grad
+    m_new = (1 - beta1) * m + beta1 * grad if "m" in ema_swapped else \
+        beta1 * m + (1 - beta1) * grad
+    v_new = (1 - beta2) * v + beta2 * g2 if "v" in ema_swapped else \
+        beta2 * v + (1 - beta2) * g2
     tc = t + t_shift
     m_hat = m_new / (1 - beta1 ** tc) if correct_m else m_new
     v_hat = v_new / (1 - beta2 ** tc) if correct_v else v_new
@@ -181,6 +182,13 @@ ADAM_MUTANTS = [
     Mutant("return the raw moments m and v as the new state; the bias-corrected ones are "
            "only for computing the step", lambda *c: _adam(*c, store_corrected=True)),
     Mutant("v averages the squared gradient, grad**2", lambda *c: _adam(*c, square=False)),
+    Mutant("the weights of the averages are swapped: beta weighs the old moment, "
+           "m <- beta1*m + (1 - beta1)*grad and v <- beta2*v + (1 - beta2)*grad**2",
+           lambda *c: _adam(*c, ema_swapped="mv")),
+    Mutant("the weights of m's average are swapped: m <- beta1*m + (1 - beta1)*grad",
+           lambda *c: _adam(*c, ema_swapped="m")),
+    Mutant("the weights of v's average are swapped: v <- beta2*v + (1 - beta2)*grad**2",
+           lambda *c: _adam(*c, ema_swapped="v")),
     Mutant("looks like the sign is flipped: theta - lr * m_hat / (sqrt(v_hat) + eps)",
            lambda *c: _adam(*c, sign=-1.0)),
 ]
@@ -203,18 +211,14 @@ def _adam_cases(seed, weight_decay=False):
     return cases
 
 
-@check
-def adam_step(student):
-    """Adam with bias correction, torch.optim.Adam's update."""
-    name = "adam_step"
-    cases = _adam_cases(403)
-    results = run_cases(student, cases, _parser(name, ("theta_new", "m_new", "v_new")), name,
-                        ["theta", "grad", "m", "v"])
-    n = compare(name, results, cases, lambda *c: _adam(*c), ADAM_MUTANTS,
-                same_arrays(RTOL, ATOL),
-                "Adam: m and v are EMAs of grad and grad**2, m_hat = m/(1 - beta1**t), "
-                "v_hat = v/(1 - beta2**t), theta - lr*m_hat/(sqrt(v_hat) + eps).")
-    return f"PASS: {name} matches the reference on {n} random cases"
+adam_step = case_exercise(
+    "adam_step", seed=403, cases=_adam_cases, by_hand=True, points=2,
+    parse=_parser("adam_step", ("theta_new", "m_new", "v_new")),
+    arg_names=["theta", "grad", "m", "v"], reference=lambda *c: _adam(*c),
+    mutants=ADAM_MUTANTS, same=same_arrays(RTOL, ATOL), labels=("theta_new", "m_new", "v_new"),
+    generic="Adam: m and v are EMAs of grad and grad**2, m_hat = m/(1 - beta1**t), "
+            "v_hat = v/(1 - beta2**t), theta - lr*m_hat/(sqrt(v_hat) + eps).",
+    passed="PASS: adam_step matches the reference on {n} random cases")
 
 
 # ---------------------------------------------------------------- AdamW
@@ -234,6 +238,10 @@ def _adamw(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay, *, mode="d
         return _adam(theta, grad, m, v, t, lr, beta1, beta2, eps)
     if mode == "flipped":
         return _adam(theta * (1 + lr * weight_decay), grad, m, v, t, lr, beta1, beta2, eps)
+    if mode == "next_t":
+        return _adam(theta * (1 - lr * weight_decay), grad, m, v, t + 1, lr, beta1, beta2, eps)
+    if mode == "no_eps":
+        return _adam(theta * (1 - lr * weight_decay), grad, m, v, t, lr, beta1, beta2, 0.0)
     if mode == "no_correction":
         return _adam(theta * (1 - lr * weight_decay), grad, m, v, t, lr, beta1, beta2, eps,
                      correct_m=False, correct_v=False)
@@ -244,8 +252,12 @@ ADAMW_MUTANTS = [
     Mutant("you added weight_decay*theta to the gradient (Adam with L2); AdamW decays the "
            "weights directly: theta <- theta*(1 - lr*weight_decay)",
            lambda *c: _adamw(*c, mode="l2")),
-    Mutant("the decay is scaled by the learning rate: theta*(1 - lr*weight_decay)",
-           lambda *c: _adamw(*c, mode="no_lr")),
+    Mutant("the learning rate is missing from the decay: use theta*(1 - lr*weight_decay), "
+           "not theta*(1 - weight_decay)", lambda *c: _adamw(*c, mode="no_lr")),
+    Mutant("off by one: pass this step's t to the Adam update unchanged, not t + 1",
+           lambda *c: _adamw(*c, mode="next_t")),
+    Mutant("eps was dropped: pass eps on to the Adam update, which divides by "
+           "sqrt(v_hat) + eps", lambda *c: _adamw(*c, mode="no_eps")),
     Mutant("decay the weights before the Adam update, theta*(1 - lr*weight_decay), as "
            "torch.optim.AdamW does", lambda *c: _adamw(*c, mode="after")),
     Mutant("the weight decay is missing: theta <- theta*(1 - lr*weight_decay) before the "
@@ -257,15 +269,11 @@ ADAMW_MUTANTS = [
 ]
 
 
-@check
-def adamw_step(student):
-    """Decoupled weight decay, then the Adam update (torch.optim.AdamW)."""
-    name = "adamw_step"
-    cases = _adam_cases(404, weight_decay=True)
-    results = run_cases(student, cases, _parser(name, ("theta_new", "m_new", "v_new")), name,
-                        ["theta", "grad", "m", "v"])
-    n = compare(name, results, cases, lambda *c: _adamw(*c), ADAMW_MUTANTS,
-                same_arrays(RTOL, ATOL),
-                "AdamW: theta <- theta*(1 - lr*weight_decay), then the Adam step with the "
-                "plain gradient.")
-    return f"PASS: {name} matches the reference on {n} random cases"
+adamw_step = case_exercise(
+    "adamw_step", seed=404, cases=lambda seed: _adam_cases(seed, weight_decay=True),
+    by_hand=True, points=2, parse=_parser("adamw_step", ("theta_new", "m_new", "v_new")),
+    arg_names=["theta", "grad", "m", "v"], reference=lambda *c: _adamw(*c),
+    mutants=ADAMW_MUTANTS, same=same_arrays(RTOL, ATOL), labels=("theta_new", "m_new", "v_new"),
+    generic="AdamW: theta <- theta*(1 - lr*weight_decay), then the Adam step with the "
+            "plain gradient.",
+    passed="PASS: adamw_step matches the reference on {n} random cases")

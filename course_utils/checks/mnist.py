@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from course_utils.checks._core import as_float, call, check, close, fail
+from course_utils.checks._core import Exercise, as_float, call, close, fail
 
 RTOL, ATOL = 1e-5, 1e-7
 
@@ -38,13 +38,15 @@ TO_TENSORS_MUTANTS = [
 ]
 
 
-@check(torch=True)
-def to_tensors(student):
-    """uint8 (N, 28, 28) -> float32 (N, 784) in [0, 1]; labels -> int64."""
+def _to_tensors_cases(seed):
+    r = np.random.default_rng(seed)
+    return [(r.integers(0, 200, (n, 28, 28), dtype=np.uint8), r.integers(0, 10, n).astype(np.int64))
+            for n in (3, 17, 64)]
+
+
+def _run_to_tensors(student, cases):
     name = "to_tensors"
-    r = np.random.default_rng(601)
-    cases = [(r.integers(0, 200, (n, 28, 28), dtype=np.uint8), r.integers(0, 10, n).astype(np.int64))
-             for n in (3, 17, 64)]
+    results = []
     for images, labels in cases:
         before = images.copy(), labels.copy()
         out = call(student, images, labels, name=name)
@@ -69,16 +71,28 @@ def to_tensors(student):
             fail(f"{name} returned y with shape {tuple(y.shape)}; expected one label per image")
         if y.dtype != torch.int64:
             fail(f"{name} returned y as {y.dtype}; cross_entropy wants int64 labels (.long())")
+        results.append((x.detach().numpy().copy(), y.detach().numpy().copy()))
+    return results
+
+
+def _judge_to_tensors(results, cases):
+    """uint8 (N, 28, 28) -> float32 (N, 784) in [0, 1]; labels -> int64."""
+    name = "to_tensors"
+    for (x, y), (images, labels) in zip(results, cases):
         ref_x, ref_y = _to_tensors(images, labels)
-        if not torch.equal(y, ref_y):
+        if not np.array_equal(y, ref_y.numpy()):
             fail(f"{name}: the labels changed; keep them as they are, only convert the dtype")
-        if not close(x.numpy(), ref_x.numpy(), 1e-6, 1e-7):
+        if not close(x, ref_x.numpy(), 1e-6, 1e-7):
             for hint, mutant in TO_TENSORS_MUTANTS:
-                if close(x.numpy(), mutant(images, labels)[0].numpy(), 1e-6, 1e-7):
+                if close(x, mutant(images, labels)[0].numpy(), 1e-6, 1e-7):
                     fail(f"{name} differs from the reference: {hint}")
             fail(f"{name} differs from the reference: x should be images / 255, flattened "
                  "row by row to shape (N, 784)")
     return f"PASS: {name} matches the reference on {len(cases)} random batches"
+
+
+to_tensors = Exercise("to_tensors", seed=601, cases=_to_tensors_cases, run=_run_to_tensors,
+                      judge=_judge_to_tensors, torch=True)
 
 
 # ---------------------------------------------------------------- train_epoch
@@ -160,22 +174,32 @@ TRAIN_EPOCH_MUTANTS = [
 ]
 
 
-@check(torch=True)
-def train_epoch(student):
+def _run_train_epoch(student, seed):
+    # Run twice, under two global seeds: a loop that shuffles with torch's
+    # global generator instead of `generator` gives different batches.
+    return (_run_epochs(student, seed=seed, global_seed=1),
+            _run_epochs(student, seed=seed, global_seed=2))
+
+
+def _judge_train_epoch(results, seed):
     """One shuffled pass over the data in minibatches; returns the mean batch loss."""
     name = "train_epoch"
-    got = _run_epochs(student, name)
-    if not _same_run(got, _run_epochs(_train_epoch)):
-        if not _same_run(got, _run_epochs(student, name, global_seed=2)):
+    got, again = results
+    if not _same_run(got, _run_epochs(_train_epoch, seed=seed)):
+        if not _same_run(got, again):
             fail(f"{name} is not reproducible: shuffle with torch.randperm(len(x), "
                  "generator=generator), so the same generator gives the same order")
         for hint, mutant in TRAIN_EPOCH_MUTANTS:
-            if _matches(lambda: _same_run(got, _run_epochs(mutant))):
+            if _matches(lambda: _same_run(got, _run_epochs(mutant, seed=seed))):
                 fail(f"{name} differs from the reference: {hint}")
         fail(f"{name} differs from the reference: shuffle with torch.randperm(n, "
              "generator=generator), then for each batch: zero_grad, cross_entropy loss, "
              "backward, step; return the mean of the batch losses")
     return f"PASS: {name} matches the reference over 2 epochs"
+
+
+train_epoch = Exercise("train_epoch", seed=602, cases=lambda seed: seed, run=_run_train_epoch,
+                       judge=_judge_train_epoch, torch=True, points=2)
 
 
 # ---------------------------------------------------------------- accuracy
@@ -194,22 +218,25 @@ ACCURACY_MUTANTS = [
 ]
 
 
-@check(torch=True)
-def accuracy(student):
-    """Fraction of correct argmax predictions, as a Python float."""
-    name = "accuracy"
-    g = torch.Generator().manual_seed(603)
-    results = []
+def _accuracy_cases(seed):
+    g = torch.Generator().manual_seed(seed)
     cases = []
     for n in (50, 200, 7):
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(603 + n)
+            torch.manual_seed(seed + n)
             model = nn.Linear(12, 10)
-        x = torch.randn(n, 12, generator=g)
-        y = torch.randint(0, 10, (n,), generator=g)
-        cases.append((model, x, y))
-        out = call(student, model, x.clone(), y.clone(), name=name)
-        results.append(as_float(out, name, "the accuracy"))
+        cases.append((model, torch.randn(n, 12, generator=g), torch.randint(0, 10, (n,), generator=g)))
+    return cases
+
+
+def _run_accuracy(student, cases):
+    return [as_float(call(student, model, x.clone(), y.clone(), name="accuracy"), "accuracy",
+                     "the accuracy") for model, x, y in cases]
+
+
+def _judge_accuracy(results, cases):
+    """Fraction of correct argmax predictions, as a Python float."""
+    name = "accuracy"
     expected = [_accuracy(*case) for case in cases]
     if not close(results, expected, 1e-6, 1e-9):
         for hint, mutant in ACCURACY_MUTANTS:
@@ -219,6 +246,10 @@ def accuracy(student):
         fail(f"{name} differs from the reference: count how often model(x).argmax(dim=1) "
              "equals y and divide by len(y)")
     return f"PASS: {name} matches the reference on {len(cases)} models"
+
+
+accuracy = Exercise("accuracy", seed=603, cases=_accuracy_cases, run=_run_accuracy,
+                    judge=_judge_accuracy, torch=True)
 
 
 # ---------------------------------------------------------------- learning-rate sweep on MNIST
@@ -282,11 +313,11 @@ SWEEP_MUTANTS = [
 
 
 @functools.lru_cache(maxsize=8)
-def _sweep_reference(mutant_index: int | None = None):
+def _sweep_reference(seed: int, mutant_index: int | None = None):
     options = {} if mutant_index is None else SWEEP_MUTANTS[mutant_index][1]
     with torch.random.fork_rng(devices=[]):
         return _sweep(make_mlp, *mnist_subset(), SWEEP_LRS, SWEEP_EPOCHS, SWEEP_BATCH,
-                      SWEEP_SEED, **options)
+                      seed, **options)
 
 
 def _parse_sweep(out, name):
@@ -311,25 +342,33 @@ def _same_sweep(a, b):
     return all(close(a[lr], b[lr], RTOL, ATOL) for lr in SWEEP_LRS)
 
 
-@check(torch=True)
-def sweep_learning_rates(student):
-    """The student's sweep on 5,000 MNIST images against the reference sweep."""
+def _run_sweep(student, seed):
     name = "sweep_learning_rates"
-    data = mnist_subset()
-    data = tuple(t.clone() for t in data)  # the student may change them in place
+    data = tuple(t.clone() for t in mnist_subset())  # the student may change them in place
     with torch.random.fork_rng(devices=[]):
         out = call(student, make_mlp, *data, list(SWEEP_LRS), SWEEP_EPOCHS, SWEEP_BATCH,
-                   SWEEP_SEED, name=name)
-    got = _parse_sweep(out, name)
-    if not _same_sweep(got, _sweep_reference()):
+                   seed, name=name)
+    return _parse_sweep(out, name)
+
+
+def _judge_sweep(got, seed):
+    """The student's sweep on 5,000 MNIST images against the reference sweep."""
+    name = "sweep_learning_rates"
+    if not _same_sweep(got, _sweep_reference(seed)):
         for index, (hint, _) in enumerate(SWEEP_MUTANTS):
-            if _same_sweep(got, _sweep_reference(index)):
+            if _same_sweep(got, _sweep_reference(seed, index)):
                 fail(f"{name} differs from the reference: {hint}")
         fail(f"{name} differs from the reference: for each lr, seed, build the model, "
              "create the optimizer and the generator, then per epoch call train_epoch and "
              "record the validation loss")
     return (f"PASS: {name} matches the reference sweep on the MNIST subset "
             f"({len(SWEEP_LRS)} learning rates, {SWEEP_EPOCHS} epochs each)")
+
+
+sweep_learning_rates = Exercise("sweep_learning_rates", seed=SWEEP_SEED,
+                                cases=lambda seed: seed % 2 ** 31, run=_run_sweep,
+                                judge=_judge_sweep, torch=True, points=2,
+                                warm=lambda seed: _sweep_reference(seed % 2 ** 31))
 
 
 # ---------------------------------------------------------------- choosing the learning rate
@@ -370,7 +409,7 @@ CHOOSE_MUTANTS = [
 ]
 
 
-def _choose_cases():
+def _choose_cases(seed):
     nan, inf = float("nan"), float("inf")
     cases = [
         {0.001: [2.1, 1.9, 1.8], 0.01: [1.2, 0.7, 0.5], 0.1: [0.8, 0.6, 0.9], 1.0: [nan, nan, nan]},
@@ -380,7 +419,7 @@ def _choose_cases():
         {1e-4: [2.3, 2.2, 2.1, 2.0], 3e-4: [2.0, 1.8, 1.6, 1.5], 1e-3: [1.6, 1.2, 0.9, 0.8],
          3e-3: [1.0, 0.7, 0.6, 0.55], 1e-2: [0.5, 0.45, 0.5, 0.6], 3e-2: [inf, nan, nan, nan]},
     ]
-    r = np.random.default_rng(605)
+    r = np.random.default_rng(seed)
     for _ in range(5):
         lrs = sorted({float(v) for v in 10.0 ** r.uniform(-4, 0, 5)})
         case = {lr: [float(v) for v in np.sort(r.uniform(0.1, 2.5, 3))[::-1]] for lr in lrs}
@@ -389,11 +428,8 @@ def _choose_cases():
     return cases
 
 
-@check(torch=True)
-def choose_lr(student):
-    """The learning rate with the smallest final validation loss, ignoring diverged runs."""
+def _run_choose(student, cases):
     name = "choose_lr"
-    cases = _choose_cases()
     results = []
     for case in cases:
         copy = {lr: list(losses) for lr, losses in case.items()}
@@ -405,6 +441,12 @@ def choose_lr(student):
             fail(f"{name} returned a number that is not one of the learning rates; return "
                  "the key (the lr), not its loss")
         results.append(lr)
+    return results
+
+
+def _judge_choose(results, cases):
+    """The learning rate with the smallest final validation loss, ignoring diverged runs."""
+    name = "choose_lr"
     expected = [_choose_lr(case) for case in cases]
     if results != expected:
         for hint, mutant in CHOOSE_MUTANTS:
@@ -413,3 +455,7 @@ def choose_lr(student):
         fail(f"{name} differs from the reference: among runs whose final loss is finite, "
              "return the lr with the smallest final loss")
     return f"PASS: {name} picks the reference learning rate in all {len(cases)} sweeps"
+
+
+choose_lr = Exercise("choose_lr", seed=605, cases=_choose_cases, run=_run_choose,
+                     judge=_judge_choose, torch=True)

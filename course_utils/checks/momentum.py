@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.checks._core import (Mutant, as_array, as_float, as_pair, check, compare,
-                                       fail, rng, run_cases, same_arrays)
+from course_utils.checks._core import (Exercise, Mutant, as_array, as_float, as_pair,
+                                       case_exercise, compare, fail, rng, run_cases,
+                                       same_arrays)
 
 
 def _parse_pair(name):
@@ -63,6 +64,7 @@ HEAVY_BALL_MUTANTS = [
 
 
 def _state_cases(seed, n=25):
+    """(theta, v, grad, lr, beta) cases."""
     r = rng(seed)
     cases = []
     for i in range(n):
@@ -72,15 +74,13 @@ def _state_cases(seed, n=25):
     return cases
 
 
-@check
-def heavy_ball_step(student):
-    """Polyak's heavy ball: v <- beta v - lr g; theta <- theta + v."""
-    name = "heavy_ball_step"
-    cases = _state_cases(201)
-    results = run_cases(student, cases, _parse_pair(name), name, ["theta", "v", "grad"])
-    n = compare(name, results, cases, _heavy_ball, HEAVY_BALL_MUTANTS, same_arrays(),
-                "Polyak's heavy ball: v_new = beta*v - lr*grad, theta_new = theta + v_new.")
-    return f"PASS: {name} matches the reference on {n} random cases"
+heavy_ball_step = case_exercise(
+    "heavy_ball_step", seed=201, cases=_state_cases, by_hand=True,
+    parse=_parse_pair("heavy_ball_step"), arg_names=["theta", "v", "grad"],
+    reference=_heavy_ball, mutants=HEAVY_BALL_MUTANTS, same=same_arrays(),
+    labels=("theta_new", "v_new"),
+    generic="Polyak's heavy ball: v_new = beta*v - lr*grad, theta_new = theta + v_new.",
+    passed="PASS: heavy_ball_step matches the reference on {n} random cases")
 
 
 # ---------------------------------------------------------------- Nesterov
@@ -94,6 +94,10 @@ class _Gradient:
         self.H = q @ np.diag(r.uniform(0.5, 10.0, d)) @ q.T
         self.b = r.normal(size=d)
         self.calls = 0
+
+    @property
+    def fingerprint(self):
+        return (self.H, self.b)
 
     def __call__(self, x):
         self.calls += 1
@@ -125,23 +129,35 @@ def _nesterov_at(theta, v, grad_fn, lr, beta, point):
     return theta + v_new, v_new
 
 
-@check
-def nesterov_step(student):
-    """Nesterov's look-ahead step on random quadratics."""
-    name = "nesterov_step"
-    r = rng(202)
+def _nesterov_cases(seed):
+    r = rng(seed)
     cases = []
     for i in range(25):
         d = (2, 3)[i % 2]
         cases.append((r.normal(size=d) * 2, r.normal(size=d), _Gradient(r, d),
                       float(r.uniform(0.01, 0.1)), float(r.uniform(0.5, 0.95))))
+    return cases
+
+
+def _run_nesterov(student, cases):
+    name = "nesterov_step"
     results = run_cases(student, cases, _parse_pair(name), name, ["theta", "v"])
     if any(case[2].calls == 0 for case in cases):
         fail(f"{name} never called grad_fn: evaluate the gradient at the look-ahead "
              "point with grad_fn(theta + beta * v)")
-    n = compare(name, results, cases, _nesterov, NESTEROV_MUTANTS, same_arrays(),
-                "Nesterov: v_new = beta*v - lr*grad_fn(theta + beta*v), theta_new = theta + v_new.")
-    return f"PASS: {name} matches the reference on {n} random quadratics"
+    return results
+
+
+def _judge_nesterov(results, cases):
+    """Nesterov's look-ahead step on random quadratics."""
+    n = compare("nesterov_step", results, cases, _nesterov, NESTEROV_MUTANTS, same_arrays(),
+                "Nesterov: v_new = beta*v - lr*grad_fn(theta + beta*v), theta_new = theta + v_new.",
+                labels=("theta_new", "v_new"))
+    return f"PASS: nesterov_step matches the reference on {n} random quadratics"
+
+
+nesterov_step = Exercise("nesterov_step", seed=202, cases=_nesterov_cases, run=_run_nesterov,
+                         judge=_judge_nesterov, by_hand=True, points=2)
 
 
 # ---------------------------------------------------------------- effective memory
@@ -168,18 +184,18 @@ MEMORY_MUTANTS = [
 ]
 
 
-@check
-def effective_memory(student):
-    """1 / (1 - beta) for the table's betas and random ones."""
-    name = "effective_memory"
-    r = rng(203)
+def _memory_cases(seed):
+    r = rng(seed)
     betas = [0.0, 0.5, 0.9, 0.95, 0.99, 0.999] + [float(b) for b in r.uniform(0.05, 0.995, 14)]
-    cases = [(b,) for b in betas]
-    results = run_cases(student, cases, lambda out, case: as_float(out, name, "the memory"),
-                        name, ["beta"])
-    n = compare(name, results, cases, _memory, MEMORY_MUTANTS, same_arrays(rtol=1e-9),
-                "An EMA with decay beta averages about 1 / (1 - beta) recent values.")
-    return f"PASS: {name} matches 1 / (1 - beta) for {n} values of beta"
+    return [(b,) for b in betas]
+
+
+effective_memory = case_exercise(
+    "effective_memory", seed=203, cases=_memory_cases, by_hand=True,
+    parse=lambda out, case: as_float(out, "effective_memory", "the memory"),
+    arg_names=["beta"], reference=_memory, mutants=MEMORY_MUTANTS, same=same_arrays(rtol=1e-9),
+    generic="An EMA with decay beta averages about 1 / (1 - beta) recent values.",
+    passed="PASS: effective_memory matches 1 / (1 - beta) for {n} values of beta")
 
 
 # ---------------------------------------------------------------- Nesterov as momentum + correction
@@ -204,19 +220,22 @@ TWO_STEP_MUTANTS = [
 ]
 
 
-@check
-def nesterov_two_step(student):
-    """x + beta(x - x_prev) - lr g - beta lr (g - g_prev), and the same sequence as Nesterov."""
-    name = "nesterov_two_step"
-    r = rng(204)
+def _two_step_cases(seed):
+    r = rng(seed)
     cases = []
     for i in range(25):
         d = (2, 3)[i % 2]
         cases.append((r.normal(size=d) * 2, r.normal(size=d) * 2, r.normal(size=d) * 2,
-                      r.normal(size=d) * 2, float(r.uniform(0.01, 0.3)), float(r.uniform(0.5, 0.95))))
-    parse = lambda out, case: as_array(out, case[0].shape, name, "x_new")  # noqa: E731
-    results = run_cases(student, cases, parse, name, ["x", "x_prev", "grad", "grad_prev"])
-    n = compare(name, results, cases, _two_step, TWO_STEP_MUTANTS, same_arrays(),
-                "Nesterov as momentum plus a correction: x + beta*(x - x_prev) - lr*grad "
-                "- beta*lr*(grad - grad_prev).")
-    return f"PASS: {name} matches the reference on {n} random cases"
+                      r.normal(size=d) * 2, float(r.uniform(0.01, 0.3)),
+                      float(r.uniform(0.5, 0.95))))
+    return cases
+
+
+nesterov_two_step = case_exercise(
+    "nesterov_two_step", seed=204, cases=_two_step_cases, by_hand=True, points=2,
+    parse=lambda out, case: as_array(out, case[0].shape, "nesterov_two_step", "x_new"),
+    arg_names=["x", "x_prev", "grad", "grad_prev"], reference=_two_step,
+    mutants=TWO_STEP_MUTANTS, same=same_arrays(),
+    generic="Nesterov as momentum plus a correction: x + beta*(x - x_prev) - lr*grad "
+            "- beta*lr*(grad - grad_prev).",
+    passed="PASS: nesterov_two_step matches the reference on {n} random cases")

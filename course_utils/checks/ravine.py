@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.checks._core import (Mutant, as_array, as_float, check, compare, rng,
-                                       run_cases, same_arrays)
+from course_utils.checks._core import Mutant, as_array, as_float, case_exercise, rng, same_arrays
 
 # ---------------------------------------------------------------- gradient
 
@@ -23,20 +22,22 @@ GRADIENT_MUTANTS = [
            "(2*theta1, 20*theta2)", lambda t: np.array([20 * t[0], 2 * t[1]])),
     Mutant("the theta2 component is off: d/dtheta2 of 10*theta2^2 is 20*theta2",
            lambda t: np.array([2 * t[0], 10 * t[1]])),
+    Mutant("the components are in the wrong order: return (dL/dtheta1, dL/dtheta2) = "
+           "(2*theta1, 20*theta2)", lambda t: np.array([20 * t[1], 2 * t[0]])),
 ]
 
 
-@check
-def ravine_gradient(student):
-    """Gradient of L = theta1^2 + 10*theta2^2 at 25 points."""
-    name = "ravine_gradient"
-    r = rng(101)
-    cases = [(np.array([-5.0, 3.0]),)] + [(r.uniform(-6, 6, 2),) for _ in range(24)]
-    results = run_cases(student, cases, lambda out, case: as_array(out, (2,), name, "the gradient"),
-                        name, ["theta"])
-    n = compare(name, results, cases, _gradient, GRADIENT_MUTANTS, same_arrays(),
-                "The gradient of theta1^2 + 10*theta2^2 is (2*theta1, 20*theta2).")
-    return f"PASS: {name} matches the reference on {n} points"
+def _gradient_cases(seed):
+    r = rng(seed)
+    return [(np.array([-5.0, 3.0]),)] + [(r.uniform(-6, 6, 2),) for _ in range(24)]
+
+
+ravine_gradient = case_exercise(
+    "ravine_gradient", seed=101, cases=_gradient_cases, by_hand=True,
+    parse=lambda out, case: as_array(out, (2,), "ravine_gradient", "the gradient"),
+    arg_names=["theta"], reference=_gradient, mutants=GRADIENT_MUTANTS, same=same_arrays(),
+    generic="The gradient of theta1^2 + 10*theta2^2 is (2*theta1, 20*theta2).",
+    passed="PASS: ravine_gradient matches the reference on {n} points")
 
 
 # ---------------------------------------------------------------- largest stable lr
@@ -74,19 +75,19 @@ def _random_hessian(r, d):
     return 0.5 * (h + h.T)
 
 
-@check
-def largest_stable_lr(student):
-    """2 / lambda_max for the ravine and for random (rotated) Hessians."""
-    name = "largest_stable_lr"
-    r = rng(102)
+def _stable_lr_cases(seed):
+    r = rng(seed)
     cases = [(np.diag([2.0, 20.0]),), (np.diag([1.0, 100.0]),)]
-    cases += [(_random_hessian(r, d),) for d in (2, 2, 2, 2, 3, 3, 3, 4, 4, 5)]
-    results = run_cases(student, cases, lambda out, case: as_float(out, name, "the learning rate"),
-                        name, ["hessian"])
-    n = compare(name, results, cases, _stable_lr, STABLE_LR_MUTANTS, same_arrays(),
-                "Gradient descent on a quadratic is stable while lr < 2 / lambda_max, "
-                "with lambda_max the largest eigenvalue of the Hessian.")
-    return f"PASS: {name} matches 2 / lambda_max on {n} Hessians"
+    return cases + [(_random_hessian(r, d),) for d in (2, 2, 2, 2, 3, 3, 3, 4, 4, 5)]
+
+
+largest_stable_lr = case_exercise(
+    "largest_stable_lr", seed=102, cases=_stable_lr_cases, by_hand=True,
+    parse=lambda out, case: as_float(out, "largest_stable_lr", "the learning rate"),
+    arg_names=["hessian"], reference=_stable_lr, mutants=STABLE_LR_MUTANTS, same=same_arrays(),
+    generic="Gradient descent on a quadratic is stable while lr < 2 / lambda_max, "
+            "with lambda_max the largest eigenvalue of the Hessian.",
+    passed="PASS: largest_stable_lr matches 2 / lambda_max on {n} Hessians")
 
 
 # ---------------------------------------------------------------- GD step
@@ -106,21 +107,21 @@ GD_STEP_MUTANTS = [
 ]
 
 
-@check
-def gd_step(student):
-    """theta - lr * grad on 25 random cases, without touching the inputs."""
-    name = "gd_step"
-    r = rng(103)
+def _gd_step_cases(seed):
+    r = rng(seed)
     cases = []
     for i in range(25):
         d = (2, 3, 5)[i % 3]
         cases.append((r.normal(size=d) * 3, r.normal(size=d) * 3, float(r.uniform(0.01, 0.5))))
-    results = run_cases(student, cases,
-                        lambda out, case: as_array(out, case[0].shape, name, "the new theta"),
-                        name, ["theta", "grad"])
-    n = compare(name, results, cases, _gd_step, GD_STEP_MUTANTS, same_arrays(),
-                "One gradient-descent step is theta - lr * grad.")
-    return f"PASS: {name} matches the reference on {n} random cases"
+    return cases
+
+
+gd_step = case_exercise(
+    "gd_step", seed=103, cases=_gd_step_cases, by_hand=True,
+    parse=lambda out, case: as_array(out, case[0].shape, "gd_step", "the new theta"),
+    arg_names=["theta", "grad"], reference=_gd_step, mutants=GD_STEP_MUTANTS,
+    same=same_arrays(), generic="One gradient-descent step is theta - lr * grad.",
+    passed="PASS: gd_step matches the reference on {n} random cases")
 
 
 # ---------------------------------------------------------------- GD rate
@@ -146,11 +147,8 @@ GD_RATE_MUTANTS = [
 ]
 
 
-@check
-def gd_rate(student):
-    """max(|1 - lr*mu|, |1 - lr*L|) for learning rates from tiny to unstable."""
-    name = "gd_rate"
-    r = rng(104)
+def _gd_rate_cases(seed):
+    r = rng(seed)
     # The last three overshoot in both directions (lr * lambda_min > 1).
     cases = [(0.05, 2.0, 20.0), (0.09, 2.0, 20.0), (1.2, 1.0, 1.5), (0.7, 2.0, 2.5),
              (1.5, 1.0, 1.2)]
@@ -159,9 +157,14 @@ def gd_rate(student):
         lambda_max = lambda_min * float(r.uniform(2.0, 50.0))
         lr = float(r.uniform(0.1, 1.3)) * 2 / lambda_max
         cases.append((lr, lambda_min, lambda_max))
-    results = run_cases(student, cases, lambda out, case: as_float(out, name, "the rate"),
-                        name, ["lr", "lambda_min", "lambda_max"])
-    n = compare(name, results, cases, _gd_rate, GD_RATE_MUTANTS, same_arrays(),
-                "Each eigen-direction is multiplied by (1 - lr*lambda) per step; the "
-                "rate is the largest |1 - lr*lambda|.")
-    return f"PASS: {name} matches the reference on {n} cases"
+    return cases
+
+
+gd_rate = case_exercise(
+    "gd_rate", seed=104, cases=_gd_rate_cases, by_hand=True,
+    parse=lambda out, case: as_float(out, "gd_rate", "the rate"),
+    arg_names=["lr", "lambda_min", "lambda_max"], reference=_gd_rate, mutants=GD_RATE_MUTANTS,
+    same=same_arrays(),
+    generic="Each eigen-direction is multiplied by (1 - lr*lambda) per step; the rate is "
+            "the largest |1 - lr*lambda|.",
+    passed="PASS: gd_rate matches the reference on {n} cases")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils.checks._core import (Mutant, as_int, check, compare, fail, rng,
-                                       run_cases)
+from course_utils.checks._core import Mutant, as_int, case_exercise, fail, rng
 
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
 
@@ -85,8 +84,8 @@ def _rotated(r, values):
     return 0.5 * (h + h.T)
 
 
-def _classify_cases():
-    r = rng(301)
+def _classify_cases(seed):
+    r = rng(seed)
     hessians = [
         np.diag([2.0, 20.0]), np.diag([-2.0, -20.0]), np.diag([2.0, -2.0]),
         np.array([[1.0, 2.0], [2.0, 1.0]]), np.array([[-1.0, -2.0], [-2.0, -1.0]]),
@@ -102,26 +101,23 @@ def _classify_cases():
     return [(h,) for h in hessians]
 
 
-@check
-def classify_critical_point(student):
-    """'minimum' / 'maximum' / 'saddle' / 'degenerate' from the Hessian's eigenvalues."""
-    name = "classify_critical_point"
-    cases = _classify_cases()
+def _parse_kind(out, case):
+    if not isinstance(out, str) or out not in KINDS:
+        what = "None" if out is None else f"a {type(out).__name__}"
+        if isinstance(out, str):
+            what = "another string"
+        fail(f"classify_critical_point returned {what}; return one of the strings "
+             "'minimum', 'maximum', 'saddle' or 'degenerate' (lower case)")
+    return out
 
-    def parse(out, case):
-        if not isinstance(out, str) or out not in KINDS:
-            what = "None" if out is None else f"a {type(out).__name__}"
-            if isinstance(out, str):
-                what = "another string"
-            fail(f"{name} returned {what}; return one of the strings 'minimum', "
-                 "'maximum', 'saddle' or 'degenerate' (lower case)")
-        return out
 
-    results = run_cases(student, cases, parse, name, ["hessian"])
-    n = compare(name, results, cases, _classify, CLASSIFY_MUTANTS, lambda a, b: a == b,
-                "Use the eigenvalues: mixed signs -> saddle; else any |eigenvalue| <= tol "
-                "-> degenerate; all positive -> minimum; all negative -> maximum.")
-    return f"PASS: {name} classifies all {n} Hessians correctly"
+classify_critical_point = case_exercise(
+    "classify_critical_point", seed=301, cases=_classify_cases, by_hand=True,
+    parse=_parse_kind, arg_names=["hessian"], reference=_classify, mutants=CLASSIFY_MUTANTS,
+    same=lambda a, b: a == b,
+    generic="Use the eigenvalues: mixed signs -> saddle; else any |eigenvalue| <= tol "
+            "-> degenerate; all positive -> minimum; all negative -> maximum.",
+    passed="PASS: classify_critical_point classifies all {n} Hessians correctly")
 
 
 # ---------------------------------------------------------------- escape step
@@ -166,8 +162,8 @@ def _saddle_path(start, lr, steps):
     return np.asarray(start, dtype=float) * np.array([1 - 2 * lr, 1 + 2 * lr]) ** k
 
 
-def _escape_cases():
-    r = rng(302)
+def _escape_cases(seed):
+    r = rng(seed)
     cases = []
     for _ in range(14):
         start = [r.uniform(-0.9, 0.9), r.choice([-1, 1]) * 10.0 ** r.uniform(-6, -1)]
@@ -183,17 +179,13 @@ def _escape_cases():
     return cases
 
 
-@check
-def escape_step(student):
-    """First index k with ||xs[k]|| > radius, or -1."""
-    name = "escape_step"
-    cases = _escape_cases()
-    results = run_cases(student, cases, lambda out, case: as_int(out, name, "the step"),
-                        name, ["xs"])
-    n = compare(name, results, cases, _escape_step, ESCAPE_STEP_MUTANTS, lambda a, b: a == b,
-                "Return the first index k with np.linalg.norm(xs[k]) > radius, or -1 if "
-                "there is none.")
-    return f"PASS: {name} matches the reference on {n} trajectories"
+escape_step = case_exercise(
+    "escape_step", seed=302, cases=_escape_cases, by_hand=True,
+    parse=lambda out, case: as_int(out, "escape_step", "the step"), arg_names=["xs"],
+    reference=_escape_step, mutants=ESCAPE_STEP_MUTANTS, same=lambda a, b: a == b,
+    generic="Return the first index k with np.linalg.norm(xs[k]) > radius, or -1 if "
+            "there is none.",
+    passed="PASS: escape_step matches the reference on {n} trajectories")
 
 
 # ---------------------------------------------------------------- escape time of GD
@@ -230,8 +222,8 @@ ESCAPE_TIME_MUTANTS = [
 ]
 
 
-def _escape_time_cases():
-    r = rng(303)
+def _escape_time_cases(seed):
+    r = rng(seed)
     cases = []
     for exponent in range(1, 9):
         lr = float(r.choice([0.01, 0.05, 0.1, 0.2]))
@@ -245,15 +237,11 @@ def _escape_time_cases():
     return cases
 
 
-@check
-def escape_time(student):
-    """Steps GD needs to leave the circle of the given radius around the saddle."""
-    name = "escape_time"
-    cases = _escape_time_cases()
-    results = run_cases(student, cases, lambda out, case: as_int(out, name, "the step count"),
-                        name, ["x0"])
-    n = compare(name, results, cases, lambda *c: _escape_time(*c), ESCAPE_TIME_MUTANTS,
-                lambda a, b: a == b,
-                "Step theta <- theta - lr*(2x, -2y) and return the first k <= max_steps "
-                "with ||theta_k|| > radius (0 if the start is outside), else -1.")
-    return f"PASS: {name} matches the reference on {n} starts"
+escape_time = case_exercise(
+    "escape_time", seed=303, cases=_escape_time_cases, by_hand=True, points=2,
+    parse=lambda out, case: as_int(out, "escape_time", "the step count"), arg_names=["x0"],
+    reference=lambda *c: _escape_time(*c), mutants=ESCAPE_TIME_MUTANTS,
+    same=lambda a, b: a == b,
+    generic="Step theta <- theta - lr*(2x, -2y) and return the first k <= max_steps "
+            "with ||theta_k|| > radius (0 if the start is outside), else -1.",
+    passed="PASS: escape_time matches the reference on {n} starts")

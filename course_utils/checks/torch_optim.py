@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_utils.checks._core import as_float, call, check, close, fail
+from course_utils.checks._core import Exercise, as_float, call, close, fail
 
 RTOL, ATOL = 1e-6, 1e-9
 
@@ -33,6 +33,11 @@ def _model_and_batches(seed: int, n_batches: int = 6, scale: float = 1.0):
 
 def _parameters(model) -> np.ndarray:
     return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy().copy()
+
+
+def _seeded(seed):
+    """The inputs of a training check are built from its seed alone."""
+    return seed
 
 
 def _same(a, b) -> bool:
@@ -132,17 +137,20 @@ def _run_steps(step, name="training_step", seed=501):
     return losses, _parameters(model)
 
 
-@check(torch=True)
-def training_step(student):
+def _judge_steps(got, seed):
     """zero_grad, forward, loss, backward, step; returns the loss as a float."""
     name = "training_step"
-    got = _run_steps(student, name)
-    if not _same(got, _run_steps(_reference_step)):
-        hint = _diagnose(got, _run_steps, STEP_MUTANTS)
+    if not _same(got, _run_steps(_reference_step, seed=seed)):
+        hint = _diagnose(got, lambda fn: _run_steps(fn, seed=seed), STEP_MUTANTS)
         fail(f"{name} differs from the reference: " + (hint or (
             "one step is optimizer.zero_grad(), loss = loss_fn(model(x), y), "
             "loss.backward(), optimizer.step(), return loss.item()")))
     return f"PASS: {name} matches the reference over 6 steps of SGD with momentum"
+
+
+training_step = Exercise("training_step", seed=501, cases=_seeded, torch=True,
+                         run=lambda student, seed: _run_steps(student, seed=seed),
+                         judge=_judge_steps)
 
 
 # ---------------------------------------------------------------- scheduler
@@ -200,17 +208,20 @@ def _run_epochs(train, name="train_epochs", seed=502):
     return _float_list(out, name, EPOCHS, "learning rates"), _parameters(model)
 
 
-@check(torch=True)
-def train_epochs(student):
+def _judge_epochs(got, seed):
     """Epochs of training steps with scheduler.step() once per epoch, at its end."""
     name = "train_epochs"
-    got = _run_epochs(student, name)
-    if not _same(got, _run_epochs(_train_epochs)):
-        hint = _diagnose(got, _run_epochs, EPOCH_MUTANTS)
+    if not _same(got, _run_epochs(_train_epochs, seed=seed)):
+        hint = _diagnose(got, lambda fn: _run_epochs(fn, seed=seed), EPOCH_MUTANTS)
         fail(f"{name} differs from the reference: " + (hint or (
             "per epoch: record optimizer.param_groups[0]['lr'], run a training step on "
             "every batch, then call scheduler.step() once")))
     return f"PASS: {name} matches the reference over {EPOCHS} epochs with StepLR"
+
+
+train_epochs = Exercise("train_epochs", seed=502, cases=_seeded, torch=True, points=2,
+                        run=lambda student, seed: _run_epochs(student, seed=seed),
+                        judge=_judge_epochs)
 
 
 # ---------------------------------------------------------------- clipping
@@ -272,14 +283,17 @@ def _run_clipped(step, name="clipped_training_step", seed=503, max_norm=0.1):
     return losses, _parameters(model)
 
 
-@check(torch=True)
-def clipped_training_step(student):
+def _judge_clipped(got, seed):
     """A training step with clip_grad_norm_ between backward and step."""
     name = "clipped_training_step"
-    got = _run_clipped(student, name)
-    if not _same(got, _run_clipped(lambda *a: _clipped(*a))):
-        hint = _diagnose(got, _run_clipped, CLIP_MUTANTS)
+    if not _same(got, _run_clipped(lambda *a: _clipped(*a), seed=seed)):
+        hint = _diagnose(got, lambda fn: _run_clipped(fn, seed=seed), CLIP_MUTANTS)
         fail(f"{name} differs from the reference: " + (hint or (
             "zero_grad, forward, loss, backward, clip_grad_norm_(model.parameters(), "
             "max_norm), step, return loss.item()")))
     return f"PASS: {name} matches the reference over 6 clipped steps"
+
+
+clipped_training_step = Exercise(
+    "clipped_training_step", seed=503, cases=_seeded, torch=True,
+    run=lambda student, seed: _run_clipped(student, seed=seed), judge=_judge_clipped)

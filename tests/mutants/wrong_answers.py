@@ -491,7 +491,7 @@ def _(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_de
     return _adam(theta, grad + weight_decay * theta, m, v, t, lr, beta1, beta2, eps)
 
 
-@mutant("adaptive", "adamw_step", "scaled by the learning rate")
+@mutant("adaptive", "adamw_step", "learning rate is missing from the decay")
 def _(theta, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):
     return _adam(theta * (1 - weight_decay), grad, m, v, t, lr, beta1, beta2, eps)
 
