@@ -47,7 +47,7 @@ def rate_map(ax, lrs, betas, rates, title: str, ceiling=None, measured=None, opt
                 hatches=["//"])
     lines = ax.contour(lrs, betas, rates, levels=[0.6, 0.7, 0.8, 0.9, 0.95], colors="white",
                        linewidths=1.0)
-    ax.clabel(lines, fmt="%.2f", fontsize=12)
+    ax.clabel(lines, fmt="%.2f", fontsize=14)
     if ceiling is not None:
         ax.plot(ceiling[1], ceiling[0], color="#D55E00", linewidth=3, label="stability ceiling")
     if measured is not None:

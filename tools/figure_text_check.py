@@ -44,7 +44,7 @@ def _measure_print_figure(self, *args, **kwargs):
                 sizes.append((t.get_fontsize() * dpi / 72 * scale, t.get_text()[:30]))
     sizes.sort()
     with open(%(log)r, "a") as f:
-        f.write(_json.dumps({"width_px": round(width_px), "min_px": round(sizes[0][0], 1) if sizes else None,
+        f.write(_json.dumps({"cell": get_ipython().user_ns.get("_figure_cell", "?"), "width_px": round(width_px), "min_px": round(sizes[0][0], 1) if sizes else None,
                              "smallest": sizes[0][1] if sizes else ""}) + "\n")
     return out
 _bb.FigureCanvasBase.print_figure = _measure_print_figure
@@ -54,20 +54,13 @@ _bb.FigureCanvasBase.print_figure = _measure_print_figure
 def check(path: str) -> list[dict]:
     notebook = nbformat.read(path, as_version=4)
     log = tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False).name
-    rows = []
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
-    with client.setup_kernel():
-        patch = nbformat.v4.new_code_cell(PATCH % {"shown": SHOWN_WIDTH_PX, "log": log})
-        client.execute_cell(patch, 0)
-        for index, cell in enumerate(notebook.cells):
-            if cell.cell_type != "code":
-                continue
-            before = sum(1 for _ in open(log))
-            client.execute_cell(cell, index)
-            lines = open(log).read().splitlines()[before:]
-            for line in lines:
-                rows.append({"cell": cell.id, **json.loads(line)})
+    for cell in notebook.cells:  # tag each figure with the id of the cell that drew it
+        if cell.cell_type == "code":
+            cell.source = f"_figure_cell = {cell.id!r}\n" + cell.source
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(PATCH % {"shown": SHOWN_WIDTH_PX, "log": log}))
+    NotebookClient(notebook, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}}).execute()
+    rows = [json.loads(line) for line in open(log)]
     os.unlink(log)
     return rows
 
