@@ -193,6 +193,58 @@ def saddle() -> Landscape:
                      bounds=((-2.0, 2.0), (-2.0, 2.0)), bounded_below=False)
 
 
+def ill_conditioned_saddle(steep: float = 200.0, negative: float = 2.0) -> Landscape:
+    """L = steep/2 x^2 - negative/2 y^2: a saddle whose walls are much steeper than its way out.
+
+    Gradient descent's learning rate is capped by the steep curvature
+    (lr < 2 / steep), which keeps its escape factor 1 + lr * negative close
+    to 1: the fair test of lecture 03, where x^2 - y^2 (steep = negative = 2)
+    lets GD use an lr up to 1.
+    """
+    if not (np.isfinite(steep) and steep > 0 and np.isfinite(negative) and negative > 0):
+        raise ValueError(f"steep and negative must be positive; got {steep}, {negative}")
+
+    def value(x):
+        return 0.5 * steep * x[..., 0] ** 2 - 0.5 * negative * x[..., 1] ** 2
+
+    def grad(x):
+        return _stack([steep * x[..., 0], -negative * x[..., 1]], x)
+
+    def hessian(x):
+        zero = 0 * x[..., 0]
+        return _stack([_stack([zero + steep, zero], x), _stack([zero, zero - negative], x)], x, axis=-2)
+
+    return Landscape(name=f"ill-conditioned saddle ({_num(steep)}:{_num(negative)})",
+                     formula=rf"{_num(steep / 2)}x^2 - {_num(negative / 2)}y^2", dim=2,
+                     _value=value, _grad=grad, _hessian=hessian, minima=np.zeros((0, 2)),
+                     bounds=((-0.6, 0.6), (-1.5, 1.5)), bounded_below=False)
+
+
+def random_saddle(dim: int = 50, negative: int = 1, curvature_range=(0.1, 100.0),
+                  negative_curvature: float = 1.0, seed: int = 0) -> Landscape:
+    """A quadratic saddle in `dim` dimensions with a random orientation.
+
+    The Hessian is Q diag(lambda) Q^T with a random rotation Q: `dim - negative`
+    positive curvatures spread log-uniformly over `curvature_range` and
+    `negative` directions of curvature -negative_curvature. Per-coordinate
+    methods (RMSprop, Adam) see every direction mixed into every coordinate.
+    Its Hessian (constant) is land.hessian(np.zeros(dim)).
+    """
+    if not 0 < negative < dim:
+        raise ValueError(f"need 0 < negative < dim; got negative={negative}, dim={dim}")
+    rng = np.random.default_rng(seed)
+    q, r = np.linalg.qr(rng.standard_normal((dim, dim)))
+    q = q * np.sign(np.diag(r))  # a uniformly random rotation
+    eigenvalues = np.concatenate([np.full(negative, -float(negative_curvature)),
+                                  np.geomspace(*curvature_range, dim - negative)])
+    H = (q * eigenvalues) @ q.T
+    H = 0.5 * (H + H.T)
+    bowl = quadratic(H, name="random saddle", formula=r"\frac{1}{2}\theta^\top H\theta")
+    return Landscape(name=f"random saddle (d={dim}, {negative} down)", formula=bowl.formula, dim=dim,
+                     _value=bowl._value, _grad=bowl._grad, _hessian=bowl._hessian,
+                     minima=np.zeros((0, dim)), bounds=bowl.bounds, bounded_below=False)
+
+
 def plateau_saddle() -> Landscape:
     """L = x^2 + y^6/6 - y^4/4: a saddle whose escape direction is flat.
 

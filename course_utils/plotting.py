@@ -132,7 +132,7 @@ def draw_landscape(landscape, ax, bounds=None, levels: int = 20, resolution: int
         for m, best in zip(landscape.minima, is_global):
             added += ax.plot(*m, marker="*", markersize=_ms(2.3), color="gold" if best else "white",
                              markeredgecolor="black", markeredgewidth=1.2, linestyle="none",
-                             zorder=3)
+                             zorder=8)  # above the paths and their end markers
     (x0, x1), (y0, y1) = _window(landscape, bounds)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)

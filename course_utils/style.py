@@ -1,8 +1,8 @@
 """One colour per optimizer across the whole course, and a lecture mode.
 
 Every figure - contour paths, loss curves, race animations, MNIST comparisons -
-asks `color_for(name)`, so "Adam" is the same vermillion in notebook 02 and in
-notebook 06. The palette is Okabe-Ito plus Paul Tol's muted colours, chosen to
+asks `color_for(name)`, so "Adam" is the same reddish purple in notebook 02 and
+in notebook 06. The palette is Okabe-Ito plus Paul Tol's muted colours, chosen to
 stay distinguishable for colour-blind readers and on a projector.
 """
 from __future__ import annotations
@@ -13,17 +13,20 @@ import zlib
 import matplotlib as mpl
 
 OPTIMIZER_COLORS = {
-    "SGD": "#4D4D4D",
-    "SGD+momentum": "#0072B2",
-    "SGD+Nesterov": "#56B4E9",
-    "Adagrad": "#009E73",
-    "RMSprop": "#E69F00",
-    "Adam": "#D55E00",
-    "AdamW": "#CC79A7",
-    "NAdam": "#882255",
-    "RAdam": "#AA4499",
-    "Adadelta": "#117733",
-    "Adamax": "#999933",
+    # Okabe-Ito hues for the seven optimizers the lectures compare most; pairs
+    # that appear side by side get clearly different hues (momentum blue vs
+    # Nesterov bluish green, RMSprop orange vs Adam reddish purple vs AdamW wine).
+    "SGD": "#4D4D4D",           # neutral grey: the baseline
+    "SGD+momentum": "#0072B2",  # Okabe-Ito blue
+    "SGD+Nesterov": "#009E73",  # Okabe-Ito bluish green
+    "Adagrad": "#56B4E9",       # Okabe-Ito sky blue
+    "RMSprop": "#E69F00",       # Okabe-Ito orange
+    "Adam": "#CC79A7",          # Okabe-Ito reddish purple
+    "AdamW": "#882255",         # Paul Tol wine: Adam's family, much darker
+    "NAdam": "#D55E00",         # Okabe-Ito vermillion
+    "RAdam": "#999933",         # Paul Tol olive
+    "Adadelta": "#117733",      # Paul Tol green
+    "Adamax": "#332288",        # Paul Tol indigo
 }
 
 # Names the notebooks use for the same method; they share its colour.
@@ -42,7 +45,7 @@ _ALIASES = {
     "rmsprop": "RMSprop",
 }
 
-_FALLBACK = ["#44AA99", "#332288", "#88CCEE", "#661100", "#6699CC", "#888888"]
+_FALLBACK = ["#44AA99", "#AA4499", "#88CCEE", "#661100", "#6699CC", "#888888"]
 
 
 def canonical_name(name: str) -> str:

@@ -123,3 +123,89 @@ def steps_to_tolerance(rate, initial_error, tol):
     if rate == 0:
         return 1
     return math.ceil(math.log(tol / initial_error) / math.log(rate) - 1e-12)
+
+
+# --------------------------------------------------------------------------
+# Momentum for any (lr, beta): the rate map of lecture 02
+
+
+def momentum_roots(lr, beta, curvature, nesterov: bool = False):
+    """The two roots z of one eigen-direction's characteristic polynomial.
+
+    Along an eigenvector with curvature lambda (a = lr * lambda) the error
+    obeys a two-term recurrence whose solutions grow like z^k:
+      heavy ball:  z^2 - (1 + beta - a) z + beta = 0
+      Nesterov:    z^2 - (1 + beta)(1 - a) z + beta (1 - a) = 0
+    (Nesterov's follows from x_{k+1} = (1+beta)(1-a) x_k - beta (1-a) x_{k-1},
+    the correction form of lecture 02.) Complex roots mean the direction rings
+    (under-damped); real roots mean it creeps (over-damped).
+
+    Returns:
+        Two complex arrays broadcast from the inputs.
+    """
+    a = np.asarray(lr, dtype=float) * np.asarray(curvature, dtype=float)
+    beta = _beta(beta)
+    if nesterov:
+        trace, det = (1 + beta) * (1 - a), beta * (1 - a)
+    else:
+        trace, det = 1 + beta - a, beta + 0 * a
+    root = np.sqrt(np.asarray(trace * trace - 4 * det, dtype=complex))
+    return (trace + root) / 2, (trace - root) / 2
+
+
+def momentum_rate(lr, beta, curvatures, nesterov: bool = False):
+    """Per-step contraction of the heavy ball (or Nesterov) for any (lr, beta).
+
+    The largest |root| over the given curvatures (for a quadratic, its
+    Hessian eigenvalues; on a 2-D ravine, lambda_min and lambda_max). A rate
+    >= 1 means the run does not converge. Where both roots of every direction
+    are complex the heavy ball's rate is exactly sqrt(beta).
+
+    Args:
+        lr, beta: scalars or arrays that broadcast together (a grid).
+        curvatures: a sequence of eigenvalues.
+    """
+    rates = [np.maximum(*np.abs(momentum_roots(lr, beta, lam, nesterov)))
+             for lam in np.atleast_1d(np.asarray(curvatures, dtype=float))]
+    return _scalar(np.max(rates, axis=0))
+
+
+def heavy_ball_stability_bound(beta, lambda_max):
+    """Largest stable lr of the heavy ball on a quadratic: 2 (1 + beta) / lambda_max."""
+    return _scalar(2 * (1 + _beta(beta)) / _positive("lambda_max", lambda_max))
+
+
+def nesterov_stability_bound(beta, lambda_max):
+    """Largest stable lr of Nesterov's method: 2 (1 + beta) / ((1 + 2 beta) lambda_max).
+
+    From the Jury conditions on z^2 - (1+beta)(1-a) z + beta(1-a): with
+    a = lr * lambda_max > 1 stability needs (1 + 2 beta)(a - 1) < 1. For
+    beta > 0 this is below the heavy ball's 2 (1 + beta) / lambda_max and
+    tends to 4 / (3 lambda_max) as beta -> 1.
+    """
+    beta = _beta(beta)
+    return _scalar(2 * (1 + beta) / ((1 + 2 * beta) * _positive("lambda_max", lambda_max)))
+
+
+def critical_damping_lrs(beta, curvature):
+    """The two lrs at which one direction's roots turn from real to complex.
+
+    The heavy ball's discriminant (1 + beta - a)^2 - 4 beta vanishes at
+    a = (1 -+ sqrt(beta))^2, so the direction is under-damped (rings, rate
+    sqrt(beta)) for lr between the two values returned.
+    """
+    root = np.sqrt(_beta(beta))
+    lam = _positive("curvature", curvature)
+    return _scalar((1 - root) ** 2 / lam), _scalar((1 + root) ** 2 / lam)
+
+
+def nesterov_strongly_convex(lambda_min, lambda_max):
+    """Nesterov's textbook tuning for L-smooth, mu-strongly convex problems.
+
+    lr = 1 / L and beta = (sqrt(kappa) - 1) / (sqrt(kappa) + 1) (Nesterov 2004,
+    scheme 2.2.19), which guarantees a rate of about 1 - 1/sqrt(kappa).
+    """
+    mu = _positive("lambda_min", lambda_min)
+    L = _positive("lambda_max", lambda_max)
+    root = np.sqrt(L / mu)
+    return _scalar(1.0 / L), _scalar((root - 1) / (root + 1))

@@ -95,3 +95,62 @@ def test_random_symmetric_matrices_are_symmetric():
     matrices = saddles.random_symmetric_matrices(4, 10, np.random.default_rng(0))
     assert matrices.shape == (10, 4, 4)
     np.testing.assert_array_equal(matrices, np.swapaxes(matrices, -1, -2))
+
+
+# --- lecture 03's fair comparison and the rare-event simulation
+
+
+def test_ill_conditioned_saddle_has_the_curvatures_it_is_built_with():
+    land = landscapes.ill_conditioned_saddle(steep=200.0, negative=2.0)
+    x = np.array([[0.3, -0.7], [1.0, 2.0]])
+    np.testing.assert_allclose(land.grad(x), x * np.array([200.0, -2.0]))
+    np.testing.assert_allclose(land.hessian(x)[0], np.diag([200.0, -2.0]))
+    assert land.value(np.array([0.1, 1.0])) == pytest.approx(1.0 - 1.0)
+    assert not land.bounded_below and len(land.minima) == 0
+    with pytest.raises(ValueError):
+        landscapes.ill_conditioned_saddle(steep=-1.0)
+
+
+def test_gradient_descent_on_the_ill_conditioned_saddle_is_capped_by_the_steep_wall():
+    land = landscapes.ill_conditioned_saddle(steep=200.0, negative=2.0)
+    lrs = np.array([0.0099, 0.0101])[:, None]
+    traj = run(SGD(lr=lrs), land, [0.5, 1e-8], steps=3000)
+    below = traj.losses <= -1
+    escaped_at = int(np.argmax(below[:, 0]))
+    assert below[:, 0].any() and not (0 <= traj.diverged_at[0] < escaped_at)  # just below 2/200: escapes downhill
+    assert traj.diverged[1] and not below[:, 1].any()  # just above: blows up along the steep wall first
+
+
+def test_random_saddle_has_one_downhill_direction_in_a_random_orientation():
+    land = landscapes.random_saddle(dim=20, negative=1, curvature_range=(0.1, 10.0), seed=3)
+    eigenvalues = np.linalg.eigvalsh(land.hessian(np.zeros(20)))
+    assert eigenvalues[0] == pytest.approx(-1.0) and (eigenvalues[1:] > 0).all()
+    np.testing.assert_allclose(eigenvalues[[1, -1]], [0.1, 10.0], rtol=1e-10)
+    H = land.hessian(np.zeros(20))
+    assert np.abs(H - np.diag(np.diag(H))).max() > 0.1  # not axis-aligned
+    x = np.random.default_rng(0).standard_normal(20)
+    np.testing.assert_allclose(land.grad(x), H @ x, rtol=1e-10)
+    with pytest.raises(ValueError):
+        landscapes.random_saddle(dim=5, negative=5)
+
+
+def test_positive_definite_agrees_with_the_eigenvalues():
+    matrices = saddles.random_symmetric_matrices(4, 5000, np.random.default_rng(2), dtype=np.float64)
+    matrices[:, range(4), range(4)] += 1.5  # about half of them positive definite
+    expected = np.linalg.eigvalsh(matrices)[:, 0] > 0
+    assert 0.2 < expected.mean() < 0.8
+    np.testing.assert_array_equal(saddles.positive_definite(matrices), expected)
+
+
+def test_minima_probability_matches_the_exact_answer_for_two_dimensions():
+    exact = (1 - 1 / np.sqrt(2)) / 2
+    for shift in (0.0, 0.85):
+        estimate, error = saddles.minima_probability(2, 40_000, seed=5, shift=shift)
+        assert abs(estimate - exact) < 4 * error
+
+
+def test_importance_sampling_agrees_with_plain_sampling_and_is_more_precise():
+    plain, plain_error = saddles.minima_probability(4, 40_000, seed=6)
+    shifted, shifted_error = saddles.minima_probability(4, 40_000, seed=7, shift=1.2)
+    assert abs(plain - shifted) < 4 * np.hypot(plain_error, shifted_error)
+    assert shifted_error < plain_error / 2
