@@ -126,7 +126,7 @@ def _round(values, digits: int):
 
 def _runs(trajectories):
     runs = []
-    for label, traj in plotting._as_list(trajectories):
+    for label, traj in plotting.labelled(trajectories):
         indices = list(np.ndindex(*traj.batch_shape))
         for index in indices:
             name = label if len(indices) == 1 else f"{label} {list(index)}"
@@ -315,7 +315,7 @@ def race_html(landscape, trajectories, bounds=None, title: str | None = None, fp
         HTML (a <div> with its style, SVG and script) for a notebook output or
         a page; see RaceAnimation for a displayable object and save().
     """
-    window = plotting._window(landscape, bounds)
+    window = plotting.plot_window(landscape, bounds)
     runs = _runs(trajectories)
     bare, finished, width, height, scale, offset, rect = _background(landscape, runs, window,
                                                                      figsize, dpi, title)

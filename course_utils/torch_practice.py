@@ -28,7 +28,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from course_utils.runner import BLOWUP, Trajectory, Recorder
+from course_utils.runner import BLOWUP, Trajectory, step_and_record
 
 __all__ = ["IMPLEMENTATION_FLAGS", "optimizer_defaults", "lr_schedule", "states_equal",
            "trajectory_from_points", "RunViewer"]
@@ -119,13 +119,10 @@ def trajectory_from_points(points, value: Callable, grad: Callable, label: str =
     xs = np.asarray([np.asarray(p, dtype=float).reshape(-1) for p in points])
     if xs.ndim != 2 or len(xs) == 0:
         raise ValueError("points must be a non-empty sequence of 1-D positions")
-    recorder = Recorder(len(xs) - 1, xs.shape[1:], True, blowup)
-    with np.errstate(all="ignore"):
-        for k, x in enumerate(xs):
-            if not recorder.record(k, x, np.asarray(value(x), dtype=float),
-                                   np.asarray(grad(x), dtype=float)):
-                break
-    return recorder.trajectory(label)
+    return step_and_record(len(xs) - 1, xs.shape[1:],
+                           lambda k: (xs[k], np.asarray(value(xs[k]), dtype=float),
+                                      np.asarray(grad(xs[k]), dtype=float)),
+                           lambda g: None, True, blowup, label)
 
 
 class RunViewer:
