@@ -24,7 +24,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-IDLE = '.jp-Notebook-ExecutionIndicator[data-status="idle"]'
+CURRENT = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+IDLE = CURRENT + ' .jp-Notebook-ExecutionIndicator[data-status="idle"]'
 
 
 def missing() -> str | None:
@@ -52,7 +53,8 @@ class LabServer:
     def __init__(self, root: Path, settings: dict | None = None):
         self.root = Path(root)
         self.settings = {
-            "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+            "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True,
+                                                      "windowingMode": "none"},
             "@jupyterlab/apputils-extension:notification": {
                 "fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True},
             **(settings or {})}
@@ -116,7 +118,9 @@ class LabServer:
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
-        page.goto(f"{self.url}/lab/tree/{path}?token={self.token}", timeout=60_000)
+        # a fresh workspace per page: no tabs restored from an earlier page
+        page.goto(f"{self.url}/lab/workspaces/w{uuid.uuid4().hex[:8]}/tree/{path}"
+                  f"?token={self.token}&reset", timeout=60_000)
         page.wait_for_selector(".jp-NotebookPanel", timeout=60_000)
         if wait_idle:
             page.wait_for_selector(IDLE, timeout=60_000)
@@ -137,27 +141,56 @@ def chromium():
 
 
 def prompts(page) -> list:
-    return page.eval_on_selector_all(".jp-CodeCell .jp-InputPrompt",
+    return page.eval_on_selector_all(CURRENT + " .jp-CodeCell .jp-InputPrompt",
                                      "nodes => nodes.map(n => n.textContent.trim())")
 
 
-def run_all(page, attempts: int = 3, timeout: float = 90.0):
-    """Run > Run All Cells until every code cell has run (JupyterLab can drop a
-    Run All right after a kernel starts; the cells are safe to rerun)."""
+def wait_settled(page, quiet: float = 2.0, timeout: float = 60.0):
+    """Until the kernel has been idle for `quiet` seconds (right after opening,
+    JupyterLab may still replace the kernel it first started)."""
+    deadline, since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        status = page.evaluate(f"() => {{ const n = document.querySelector('{CURRENT} "
+                               ".jp-Notebook-ExecutionIndicator'); "
+                               "return n ? n.getAttribute('data-status') : ''; }")
+        if status == "idle":
+            since = since or time.monotonic()
+            if time.monotonic() - since >= quiet:
+                return
+        else:
+            since = None
+        time.sleep(0.2)
+    raise AssertionError(f"the kernel did not settle (status {status!r})")
+
+
+def run_all(page, attempts: int = 2, timeout: float = 120.0):
+    """Clear every output, restart the kernel and run all cells, until every
+    code cell has run (right after opening, JupyterLab may still replace the
+    kernel it first started, which can drop a plain Run All)."""
     for _ in range(attempts):
+        wait_settled(page)
+        page.locator(".lm-MenuBar-itemLabel", has_text="Edit").first.click()
+        page.locator('li[data-command="editmenu:clear-all"]').click()
+        try:
+            page.wait_for_function(f"() => ![...document.querySelectorAll('{CURRENT} .jp-CodeCell "
+                                   ".jp-InputPrompt')].some(n => /\\d/.test(n.textContent))",
+                                   timeout=10_000)
+        except Exception:
+            page.screenshot(path="/tmp/clear_fail.png")
+            raise
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-        page.locator('li[data-command="runmenu:run-all"]').click()
+        page.locator('li[data-command="runmenu:restart-and-run-all"]').click()
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
         deadline, idle_since = time.monotonic() + timeout, None
         while time.monotonic() < deadline:
             now = prompts(page)
-            if now and all(re.fullmatch(r"\[\d+\]:", p) for p in now):
-                return
-            idle = page.locator(IDLE).count()
-            busy = any("*" in p for p in now)
-            if idle and not busy:
+            done = bool(now) and all(re.fullmatch(r"\[\d+\]:", p) for p in now)
+            if page.locator(IDLE).count() and not any("*" in p for p in now):
                 idle_since = idle_since or time.monotonic()
                 if time.monotonic() - idle_since > 3:
-                    break
+                    if done:
+                        return
+                    break  # stopped early: again
             else:
                 idle_since = None
             time.sleep(0.25)

@@ -15,8 +15,13 @@ controls (labelled sliders), table, explorer, race.
 from course_utils.registry import make as make_optimizer
 from course_utils.registry import names as optimizer_names
 from course_utils.runner import run_together
+import importlib
+
 from course_utils.widgets.explorer import Explorer, explorer
 from course_utils.widgets.race import RACE_OPTIMIZERS, Race, race
+
+# widgets.explorer is the function; the module of the same name holds its parts
+explorer_module = importlib.import_module("course_utils.widgets.explorer")
 
 __all__ = ["explorer", "Explorer", "race", "Race", "make_optimizer", "run_together",
            "optimizer_names", "RACE_OPTIMIZERS"]

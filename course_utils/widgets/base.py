@@ -67,6 +67,21 @@ class WidgetBase:
 
         return figure_png(self.figure())
 
+    def live_bundle(self) -> dict:
+        """The live widget's display bundle."""
+        bundle = self.ui._repr_mimebundle_()
+        bundle = dict(bundle[0] if isinstance(bundle, tuple) else bundle)
+        # shown where widgets cannot be: a line, not the widget's Python repr
+        bundle["text/plain"] = f"(the live {self.what}: run the notebook to use its controls)"
+        return bundle
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """One bundle: the live widget plus its PNG (IPython's display uses
+        _ipython_display_, which prints the two separately)."""
+        bundle = self.live_bundle()
+        bundle["image/png"] = base64.b64encode(self.snapshot_png()).decode("ascii")
+        return bundle
+
     def _ipython_display_(self):
         from IPython.display import display
 
@@ -74,4 +89,4 @@ class WidgetBase:
             display(snapshot_bundle(self.snapshot_png(), self.what), raw=True)
         except Exception as error:  # a snapshot is a nicety: say so, but show the widget
             warnings.warn(f"no static snapshot stored with the widget: {error!r}", stacklevel=2)
-        display(self.ui)
+        display(self.live_bundle(), raw=True)

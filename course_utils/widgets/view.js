@@ -216,9 +216,23 @@ function slider(label, min, max, step, value) {
 
 function render({ model, el: host }) {
   const style = el("style"); style.textContent = CSS;
-  const root = el("div", { class: "cu-view" });
+  // keys pressed on our controls are ours: not JupyterLab's notebook shortcuts
+  const root = el("div", { class: "cu-view", "data-lm-suppress-shortcuts": "true" });
+  root.addEventListener("keydown", (event) => event.stopPropagation());
   host.append(style, root);
   let spec, data, li = 0, bi = 0, upto = 0, playing = false, timer = null, pending = null;
+  // the kernel hears of slider moves once they pause: the browser never waits for it
+  const unsent = {};
+  let sendTimer = null;
+  function tell(name, value) {
+    unsent[name] = value;
+    clearTimeout(sendTimer);
+    sendTimer = setTimeout(() => {
+      for (const [k, v] of Object.entries(unsent)) model.set(k, v);
+      for (const k of Object.keys(unsent)) delete unsent[k];
+      model.save_changes();
+    }, 250);
+  }
 
   const figure = el("div", { class: "cu-figure" });
   const image = el("img", { alt: "contour map and loss axes" });
@@ -282,12 +296,12 @@ function render({ model, el: host }) {
     host.setAttribute("data-drawn", String((+host.getAttribute("data-drawn") || 0) + 1));
   }
 
-  function setLrIndex(i, tell) {
+  function setLrIndex(i, send) {
     li = Math.max(0, Math.min(spec.lrs.length - 1, i));
     lr.input.value = li;
     lrBox.value = fmtLr(spec.lrs[li]);
     pending = null; note.textContent = "";
-    if (tell) { model.set("lr", spec.lrs[li]); model.save_changes(); }
+    if (send) tell("lr", spec.lrs[li]);
   }
 
   function typedLr() {
@@ -323,7 +337,7 @@ function render({ model, el: host }) {
   }
   function stop() {
     playing = false; if (play) play.textContent = "▶ Play";
-    model.set("frame", upto); model.save_changes();
+    tell("frame", upto);
   }
 
   function build() {
@@ -353,7 +367,7 @@ function render({ model, el: host }) {
         upto = +frameSlider.input.value; frameSlider.readout.textContent = `${upto} / ${spec.steps}`;
         redraw();
       });
-      frameSlider.input.addEventListener("change", () => { model.set("frame", upto); model.save_changes(); });
+      frameSlider.input.addEventListener("change", () => tell("frame", upto));
       play.addEventListener("click", () => {
         if (playing) { stop(); return; }
         if (upto >= spec.steps) upto = 0;
@@ -364,7 +378,7 @@ function render({ model, el: host }) {
       bi = best; beta.input.value = bi; beta.readout.textContent = spec.betas[bi].toFixed(2);
       beta.input.addEventListener("input", () => {
         bi = +beta.input.value; beta.readout.textContent = spec.betas[bi].toFixed(2);
-        redraw(); model.set("beta", spec.betas[bi]); model.save_changes();
+        redraw(); tell("beta", spec.betas[bi]);
       });
     } else {
       steps = slider("steps", 10, spec.steps, 10, model.get("steps"));
@@ -373,7 +387,7 @@ function render({ model, el: host }) {
       steps.input.value = upto; steps.readout.textContent = String(upto);
       steps.input.addEventListener("input", () => {
         upto = +steps.input.value; steps.readout.textContent = String(upto);
-        redraw(); model.set("steps", upto); model.save_changes();
+        redraw(); tell("steps", upto);
       });
     }
     const wanted = model.get("lr");
