@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export MNIST_DIR ?= $(if $(wildcard ../shared/data/mnist),$(abspath ../shared/data/mnist),)
 
-.PHONY: lab test setup exercises check-exercises grade bench lock clean
+.PHONY: lab test setup exercises check-exercises grade bench lock clean site
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
@@ -34,9 +34,14 @@ exercises: $(STAMP)
 grade: $(STAMP)
 	$(BIN)/python -m course_utils.authoring grade $(NOTEBOOKS)
 
+# The executed lectures and exercises as a static website in site/ (no kernel, no network).
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py --out site
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/widgets.py
+	$(BIN)/python benchmarks/browser_latency.py
 	$(BIN)/python benchmarks/mnist_epoch.py
 
 lock:
@@ -48,4 +53,4 @@ lock:
 	@echo "requirements/lock.txt updated; now update environment.yml to match (make test checks)."
 
 clean:
-	rm -rf $(VENV) test-artifacts
+	rm -rf $(VENV) test-artifacts site
