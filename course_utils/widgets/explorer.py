@@ -62,6 +62,18 @@ def grid_trajectory(grid, bi: int, li: int, steps: int, label: str) -> Trajector
                       diverged_at=np.asarray(diverged if diverged <= steps else -1), label=label)
 
 
+def trajectories_at(grids, extra: dict, lr: float, beta: float, steps: int) -> dict:
+    """{optimizer: Trajectory} at (lr, beta): from the grid where it holds them,
+    else from the kernel's own runs in `extra`; cut to `steps` steps."""
+    out = {}
+    for grid in grids:
+        bi, li, exact = grid.index(lr, beta)
+        source = grid if exact else as_grid(extra[grid.name])
+        out[grid.name] = grid_trajectory(source, bi if exact else 0, li if exact else 0, steps,
+                                         grid.name)
+    return out
+
+
 class Explorer(WidgetBase):
     """The explorer's state: controls, the browser view, trajectories.
 
@@ -234,15 +246,7 @@ class Explorer(WidgetBase):
     def trajectories(self) -> dict:
         """{optimizer: Trajectory} at the current settings (from the grid when on it)."""
         s = self.settings
-        out = {}
-        for grid in self._grids:
-            bi, li, exact = grid.index(s["lr"], s["beta"])
-            if exact:
-                out[grid.name] = grid_trajectory(grid, bi, li, s["steps"], grid.name)
-            else:
-                traj = self._extra[grid.name]
-                out[grid.name] = grid_trajectory(_as_grid(traj), 0, 0, s["steps"], grid.name)
-        return out
+        return trajectories_at(self._grids, self._extra, s["lr"], s["beta"], s["steps"])
 
     def table_html(self) -> str:
         return results_table_html(self.trajectories, self.landscape, self.tol)
@@ -289,7 +293,7 @@ class Explorer(WidgetBase):
         return self._ui
 
 
-def _as_grid(traj):
+def as_grid(traj):
     """A single Trajectory seen as a 1 x 1 grid (for grid_trajectory)."""
     return fast.RunGrid(name=traj.label, betas=np.zeros(1), lrs=np.ones(1),
                         xs=traj.xs[None, None], losses=traj.losses[None, None],

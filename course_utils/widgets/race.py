@@ -28,7 +28,7 @@ from course_utils.style import color_for
 from course_utils.widgets import view as fast
 from course_utils.widgets.base import WidgetBase
 from course_utils.widgets.controls import labelled, log_slider
-from course_utils.widgets.explorer import grid_trajectory, slider_stops
+from course_utils.widgets.explorer import slider_stops, trajectories_at
 
 RACE_OPTIMIZERS = ("SGD", "SGD+momentum", "SGD+Nesterov", "Adagrad", "RMSprop", "Adam")
 #: the beta values the browser can switch between without the kernel
@@ -131,13 +131,9 @@ class Race(WidgetBase):
 
     @property
     def trajectories(self) -> dict:
+        """{optimizer: Trajectory} at the current lr and beta."""
         s = self.settings
-        out = {}
-        for grid in self._grids:
-            bi, li, exact = grid.index(s["lr"], s["beta"])
-            out[grid.name] = (grid_trajectory(grid, bi, li, self.steps, grid.name) if exact
-                              else self._extra[grid.name])
-        return out
+        return trajectories_at(self._grids, self._extra, s["lr"], s["beta"], self.steps)
 
     def frame(self, k: int) -> dict:
         """Positions and update vectors at step k: the data one frame shows."""
