@@ -175,13 +175,15 @@ class Explorer(WidgetBase):
             self.recompute()
 
     def _from_browser_lr(self, change):
-        with self.hold():
-            self.controls["lr"].value = change["new"]
-        self._settle_lr()
+        if not self.hold:
+            with self.hold():
+                self.controls["lr"].value = change["new"]
+            self._settle_lr()
 
     def _from_kernel_lr(self, change):
         if not self.hold:
-            self.view.lr = change["new"]
+            with self.hold():
+                self.view.lr = change["new"]
             self._settle_lr()
 
     def _settle_lr(self):

@@ -95,13 +95,15 @@ class Race(WidgetBase):
         return dict(lr=c["lr"].value, beta=c["beta"].value, noise=c["noise"].value)
 
     def _from_browser(self, change):
-        with self.hold():
-            self.controls[change["name"]].value = change["new"]
-        self._settle()
+        if not self.hold:
+            with self.hold():
+                self.controls[change["name"]].value = change["new"]
+            self._settle()
 
     def _from_kernel(self, change):
         if not self.hold:
-            setattr(self.view, change["owner"].description, change["new"])
+            with self.hold():
+                setattr(self.view, change["owner"].description, change["new"])
             self._settle()
 
     def _settle(self):

@@ -141,21 +141,10 @@ def view_spec(landscape, grids, start, steps: int, mode: str = "explorer", windo
               title=None, tol: float = 1e-6, markers: bool = True, fps: float = 10,
               loss_title: str = "loss per step") -> dict:
     """Everything view.js needs: the background image, the pixel mapping and the runs."""
-    from matplotlib import rc_context
-
     window = plotting.plot_window(landscape, window)
-    with rc_context(LIVE_RC):
-        fig, ax, loss_ax, rule = build_figure(landscape, window, start, title)
-        loss_ax.set_xlim(0, steps)
-        loss_ax.set_title(loss_title, fontsize="medium")
-        loss_ax.tick_params(axis="x", labelbottom=False, bottom=False)  # the browser draws them
-        from course_utils.animation import figure_png
-
-        png = figure_png(fig, LIVE_DPI)
-        fig.canvas.draw()
-        (dx0, dy0), (dx1, dy1) = ax.transData.transform([[0.0, 0.0], [1.0, 1.0]])
-        height = fig.bbox.height
-        tick_px = float(plotting.mpl.rcParams["xtick.labelsize"]) * LIVE_DPI / 72
+    png, geometry = background(landscape, window, tuple(float(v) for v in start), int(steps),
+                               loss_title, title)
+    rule = plotting.loss_axis(landscape, start)
     (x0, x1), (y0, y1) = window
     centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     half = FRAME_ZOOM * np.array([(x1 - x0) / 2, (y1 - y0) / 2])
@@ -175,17 +164,50 @@ def view_spec(landscape, grids, start, steps: int, mode: str = "explorer", windo
     lrs = grids[0].lrs if grids else np.array([0.1])
     betas = max((g.betas for g in grids), key=len) if grids else np.array([0.9])
     return {
-        "mode": mode, "width": float(fig.bbox.width), "height": float(height),
-        "background": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
-        "map": {"rect": _pixel_box(fig, ax), "scale": [dx1 - dx0, -(dy1 - dy0)],
-                "offset": [dx0, height - dy0], "window": [[x0, x1], [y0, y1]]},
-        "loss": {"rect": _pixel_box(fig, loss_ax), "scale": rule["scale"],
-                 "limits": list(rule["limits"]), "linthresh": rule["linthresh"]},
+        "mode": mode, **geometry, "background": png,
+        "map": {**geometry["map"], "window": [[x0, x1], [y0, y1]]},
+        "loss": {**geometry["loss"], "scale": rule["scale"], "limits": list(rule["limits"]),
+                 "linthresh": rule["linthresh"]},
         "frame": {"lo": frame_lo.tolist(), "span": frame_span.tolist()},
         "lrs": [float(v) for v in lrs], "betas": [float(b) for b in betas],
         "steps": int(steps), "tol": float(tol), "has_minimum": rule["scale"] == "log",
-        "markers": bool(markers), "tick_px": tick_px, "fps": float(fps), "runs": runs,
+        "markers": bool(markers), "fps": float(fps), "runs": runs,
     }
+
+
+_BACKGROUNDS: dict = {}
+
+
+def background(landscape, window, start: tuple, steps: int, loss_title: str, title=None):
+    """The background image and its pixel geometry, drawn once per landscape,
+    window, start and length (kernel-side controls such as beta or noise
+    reuse it): (data URL, dict(width, height, tick_px, map, loss))."""
+    from matplotlib import rc_context
+
+    from course_utils.animation import figure_png
+
+    key = (landscape.name, landscape.formula, window, start, steps, loss_title, title)
+    if key in _BACKGROUNDS:
+        return _BACKGROUNDS[key]
+    with rc_context(LIVE_RC):
+        fig, ax, loss_ax, rule = build_figure(landscape, window, start, title)
+        loss_ax.set_xlim(0, steps)
+        loss_ax.set_title(loss_title, fontsize="medium")
+        loss_ax.tick_params(axis="x", labelbottom=False, bottom=False)  # the browser draws them
+        png = figure_png(fig, LIVE_DPI)
+        fig.canvas.draw()
+        (dx0, dy0), (dx1, dy1) = ax.transData.transform([[0.0, 0.0], [1.0, 1.0]])
+        height = fig.bbox.height
+        tick_px = float(plotting.mpl.rcParams["xtick.labelsize"]) * LIVE_DPI / 72
+    geometry = {"width": float(fig.bbox.width), "height": float(height), "tick_px": tick_px,
+                "map": {"rect": _pixel_box(fig, ax), "scale": [dx1 - dx0, -(dy1 - dy0)],
+                        "offset": [dx0, height - dy0]},
+                "loss": {"rect": _pixel_box(fig, loss_ax)}}
+    if len(_BACKGROUNDS) > 32:
+        _BACKGROUNDS.clear()
+    _BACKGROUNDS[key] = ("data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                         geometry)
+    return _BACKGROUNDS[key]
 
 
 def extra_runs(trajectories: dict, lr: float, beta: float, floor: float) -> dict:
