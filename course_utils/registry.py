@@ -126,3 +126,4 @@ for _name, _factory, _summary in (
      "Adadelta(lr, rho=beta2)"),
 ):
     register(_name, _factory, summary=_summary)
+del _name, _factory, _summary
