@@ -23,7 +23,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 OLD_X86 := NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" ATEN_CPU_CAPABILITY=avx2 \
            MKL_ENABLE_INSTRUCTIONS=AVX2
 
-.PHONY: lab test test-portable setup exercises check-exercises grade bench calibrate lock clean
+.PHONY: lab test test-portable setup exercises check-exercises grade bench calibrate lock clean site
 
 $(STAMP): requirements/lock.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null || \
@@ -60,9 +60,14 @@ exercises: $(STAMP)
 grade: $(STAMP)
 	$(BIN)/python -m course_utils.authoring grade $(NOTEBOOKS)
 
+# The executed lectures and exercises as a static website in site/ (no kernel, no network).
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py --out site
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/widgets.py
+	$(BIN)/python benchmarks/browser_latency.py
 	$(BIN)/python benchmarks/mnist_epoch.py
 	$(BIN)/python benchmarks/grading.py
 
@@ -80,4 +85,4 @@ lock:
 	@echo "requirements/lock.txt updated; now update environment.yml to match (make test checks)."
 
 clean:
-	rm -rf $(VENV) test-artifacts
+	rm -rf $(VENV) test-artifacts site

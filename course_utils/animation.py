@@ -92,6 +92,50 @@ def _background(landscape, runs, bounds, figsize, dpi, title):
     return bare, finished, width, height, scale, offset, rect
 
 
+def race_apng(background_png: bytes, runs, rect, frames: int, fps: float,
+              max_frames: int = 75) -> bytes:
+    """An animated PNG of the race: the paths growing on the bare map.
+
+    Plays wherever a picture shows - GitHub, an untrusted notebook, a page
+    without JavaScript. At most `max_frames` frames (every k-th step), the
+    last one held for two seconds; drawn with Pillow on the background
+    pixels, so it costs milliseconds per frame, not a matplotlib render.
+    """
+    from PIL import Image, ImageDraw
+
+    base = Image.open(io.BytesIO(background_png)).convert("RGB")
+    stride = max(1, int(np.ceil((frames - 1) / (max_frames - 1))))
+    ks = list(range(0, frames - 1, stride)) + [frames - 1]
+    left, top, right, bottom = rect
+    def picture(k):
+        image = base.copy()
+        draw = ImageDraw.Draw(image)
+        for run in runs:
+            for seg in run["seg"][:k]:
+                if seg:
+                    draw.line(seg, fill=run["color"], width=3)
+        for run in runs:
+            x, y = run["head"][k]
+            fill = "white" if run["off"][k] else run["color"]
+            draw.ellipse((x - 7, y - 7, x + 7, y + 7), fill=fill, outline="black", width=2)
+        # the paths stay inside the axes: paint the margins back from the background
+        for box in ((0, 0, base.width, int(top)), (0, int(bottom) + 1, base.width, base.height),
+                    (0, 0, int(left), base.height), (int(right) + 1, 0, base.width, base.height)):
+            image.paste(base.crop(box), box[:2])
+        return image
+
+    # one palette for every frame (taken from the finished race, which holds
+    # every colour), so each frame stores only the pixels that changed
+    palette = picture(ks[-1]).quantize(colors=128, method=Image.Quantize.MEDIANCUT,
+                                       dither=Image.Dither.NONE)
+    images = [picture(k).quantize(palette=palette, dither=Image.Dither.NONE) for k in ks]
+    durations = [1000.0 * stride / max(fps, 1e-6)] * (len(images) - 1) + [2000.0]
+    out = io.BytesIO()
+    images[0].save(out, format="PNG", save_all=True, append_images=images[1:], loop=0,
+                   duration=durations)
+    return out.getvalue()
+
+
 def _clip_segments(p, q, rect):
     """Liang-Barsky: segments p[i] -> q[i] (pixels) clipped to rect.
 
@@ -126,7 +170,7 @@ def _round(values, digits: int):
 
 def _runs(trajectories):
     runs = []
-    for label, traj in plotting._as_list(trajectories):
+    for label, traj in plotting.labelled(trajectories):
         indices = list(np.ndindex(*traj.batch_shape))
         for index in indices:
             name = label if len(indices) == 1 else f"{label} {list(index)}"
@@ -221,14 +265,15 @@ _SCRIPT = r"""
   if (!root || root.getAttribute("data-ready")) return;
   root.setAttribute("data-ready", "1");
   var D = JSON.parse(document.getElementById(UID + "-data").textContent);
+  // the live overlay and its controls travel as data: a sanitized (untrusted)
+  // view, which runs no script, then shows only the animated picture and legend
+  root.querySelector(".cu-live-slot").innerHTML = D.live;
   var paths = root.querySelectorAll(".cu-path"), heads = root.querySelectorAll(".cu-head");
   var stats = root.querySelectorAll(".cu-status"), button = root.querySelector(".cu-play");
   var slider = root.querySelector(".cu-slider"), readout = root.querySelector(".cu-readout");
   var speedMenu = root.querySelector(".cu-speed");
   // JavaScript runs: swap the finished-race picture for the live overlay and its controls
   root.querySelector(".cu-static").style.display = "none";
-  root.querySelector(".cu-live").style.display = "block";
-  root.querySelector(".cu-controls").style.display = "flex";
   var last = D.frames - 1, frame = last, playing = false, before = null, carry = 0;
   function fmt(v) {
     if (v === null) return "";
@@ -261,9 +306,9 @@ _SCRIPT = r"""
       heads[r].setAttribute("cx", h[0]);
       heads[r].setAttribute("cy", h[1]);
       heads[r].setAttribute("fill", run.off[k] ? "white" : run.color);
-      stats[r].textContent = status(run, k);
       var bad = run.diverged_at >= 0 && run.diverged_at <= k;
       stats[r].className = "cu-status" + (bad ? " cu-bad" : "");
+      stats[r].textContent = ": " + status(run, k);
     }
     slider.value = k;
     readout.textContent = "step " + k + " / " + last;
@@ -315,7 +360,7 @@ def race_html(landscape, trajectories, bounds=None, title: str | None = None, fp
         HTML (a <div> with its style, SVG and script) for a notebook output or
         a page; see RaceAnimation for a displayable object and save().
     """
-    window = plotting._window(landscape, bounds)
+    window = plotting.plot_window(landscape, bounds)
     runs = _runs(trajectories)
     bare, finished, width, height, scale, offset, rect = _background(landscape, runs, window,
                                                                      figsize, dpi, title)
@@ -326,7 +371,7 @@ def race_html(landscape, trajectories, bounds=None, title: str | None = None, fp
     speed = min(speeds, key=lambda s: abs(s - speed))
 
     svg = [f'<svg class="cu-live" viewBox="0 0 {width} {height}" '
-           'xmlns="http://www.w3.org/2000/svg" style="display:none;width:100%;height:auto" '
+           'xmlns="http://www.w3.org/2000/svg" style="width:100%;height:auto" '
            f'role="img" aria-label="optimizer race on {html.escape(landscape.name)}">',
            f'<image href="data:image/png;base64,{_b64(bare)}" '
            f'x="0" y="0" width="{width}" height="{height}"/>',
@@ -353,15 +398,21 @@ def race_html(landscape, trajectories, bounds=None, title: str | None = None, fp
     for run in data:
         bad = " cu-bad" if 0 <= run["diverged_at"] <= last else ""
         status = html.escape(_status(run, last))
-        legend.append(f'<span class="cu-item"><span class="cu-swatch" '
-                      f'style="display:inline-block;width:1.6em;height:.45em;margin-right:.35em;'
-                      f'vertical-align:middle;background:{run["color"]}"></span>'
-                      f'{html.escape(run["label"])} <span class="cu-status{bad}">{status}</span>'
-                      '</span>')
+        legend.append(f'<li class="cu-item"><span style="color:{run["color"]}">&#9632;</span> '
+                      f'{html.escape(run["label"])}<span class="cu-status{bad}">: {status}</span>'
+                      '</li>')
     options = "".join(
         f'<option value="{s:g}"{" selected" if s == speed else ""}>{s:g}&times;</option>'
         for s in speeds)
-    payload = json.dumps({"frames": frames, "fps": fps, "runs": [
+    controls = "".join([
+        '<div class="cu-controls">',
+        '<button type="button" class="cu-play">&#9654; Play</button>',
+        f'<input type="range" class="cu-slider" min="0" max="{last}" step="1" value="{last}" '
+        'aria-label="step">',
+        f'<span class="cu-readout">step {last} / {last}</span>',
+        f'<label>speed <select class="cu-speed">{options}</select></label>',
+        "</div>"])
+    payload = json.dumps({"frames": frames, "fps": fps, "live": "".join(svg) + controls, "runs": [
         {key: run[key] for key in ("label", "color", "x", "y", "loss", "seg", "head", "off",
                                    "diverged_at", "left_at", "n_valid")} for run in data]},
         separators=(",", ":"), allow_nan=False).replace("</", "<\\/")  # no early </script>
@@ -372,28 +423,22 @@ def race_html(landscape, trajectories, bounds=None, title: str | None = None, fp
              f"flex-wrap:wrap}}"
              f"#{uid} .cu-slider{{flex:1;min-width:8em}}"
              f"#{uid} .cu-play{{min-width:6.5em}}"
-             f"#{uid} .cu-legend{{display:flex;flex-wrap:wrap;gap:.25em 1.4em;font-size:.92em}}"
+             f"#{uid} .cu-legend{{display:flex;flex-wrap:wrap;gap:.25em 1.4em;font-size:1em;"
+             f"list-style:none;padding:0;margin:.3em 0}}"
              f"#{uid} .cu-swatch{{display:inline-block;width:1.6em;height:.45em;"
              f"vertical-align:middle;margin-right:.35em;border-radius:2px}}"
              f"#{uid} .cu-status{{color:#555;font-variant-numeric:tabular-nums}}"
              f"#{uid} .cu-bad{{color:#b00020;font-weight:bold}}")
-    static = (f'<img class="cu-static" src="data:image/png;base64,{_b64(finished)}" '
+    moving = race_apng(bare, data, rect, frames, fps * speed)
+    static = (f'<img class="cu-static" src="data:image/png;base64,{_b64(moving)}" '
               f'style="display:block;width:100%;height:auto" '
-              f'alt="the finished race on {html.escape(landscape.name)}">')
+              f'alt="the race on {html.escape(landscape.name)} (animated)">')
     return "".join([
         f'<div id="{uid}" class="cu-race" style="max-width:{max_width}">',
         f"<style>{style}</style>",
         static,
-        *svg,
-        '<div class="cu-controls" style="display:none">',
-        '<button type="button" class="cu-play">&#9654; Play</button>',
-        f'<input type="range" class="cu-slider" min="0" max="{last}" step="1" value="{last}" '
-        'aria-label="step">',
-        f'<span class="cu-readout">step {last} / {last}</span>',
-        f'<label>speed <select class="cu-speed">{options}</select></label>',
-        "</div>",
-        f'<div class="cu-legend" style="display:flex;flex-wrap:wrap;gap:.25em 1.4em">'
-        f'{"".join(legend)}</div>',
+        '<div class="cu-live-slot"></div>',
+        f'<ul class="cu-legend">{"".join(legend)}</ul>',
         f'<script type="application/json" id="{uid}-data">{payload}</script>',
         f"<script>{_SCRIPT.replace('UID', json.dumps(uid))}</script>",
         "</div>",

@@ -29,8 +29,8 @@ def _stack(parts, x, axis=-1):
     return torch.stack(parts, dim=axis)
 
 
-def _dot(a, b, d: int):
-    """Row-wise dot product over the last axis.
+def row_dot(a, b, d: int):
+    """Row-wise dot product over the last axis (NumPy arrays or torch tensors).
 
     Summing d explicit products is several times faster than a NumPy
     reduction over a length-2 axis, which dominates batched runs.
@@ -54,41 +54,75 @@ def _as_points(x, dim: int):
 
 @dataclass(frozen=True)
 class Landscape:
-    """A differentiable test function with everything the plots need.
+    """A differentiable test function with everything the plots and widgets need.
+
+    Build one from three functions of points shaped (..., d) (arithmetic and
+    indexing only, so they also work on torch tensors):
+
+        bowl = Landscape(name="bowl", formula=r"x^2 + y^2", dim=2,
+                         value_fn=lambda p: p[..., 0] ** 2 + p[..., 1] ** 2,
+                         grad_fn=lambda p: 2 * p,
+                         hessian_fn=lambda p: 2 * np.broadcast_to(np.eye(2), p.shape + (2,)),
+                         minima=[[0.0, 0.0]], start=(-1.5, 1.0), suggested_lr=0.1)
 
     Attributes:
-        name: short title for plots ("ravine (kappa=10)").
+        name: short title for plots and menus ("ravine (kappa=10)").
         formula: the function in LaTeX, for titles and prose.
         dim: number of coordinates d.
+        value_fn, grad_fn, hessian_fn: the formulas (use value(), grad(),
+            hessian(), which check the points' shape first).
         minima: (k, d) array of the local minima (the global one first).
         bounds: ((xmin, xmax), (ymin, ymax)), a window that shows the action.
-        lower_bound: False for functions unbounded below (the saddle), so plots
+        bounded_below: False for functions unbounded below (the saddle), so plots
             and runners know "loss -> -inf" is the landscape, not divergence.
+        start: the teaching start point (where the widgets start), or None
+            for the centre of the window.
+        suggested_lr: a learning rate that makes a good first picture.
     """
 
     name: str
     formula: str
     dim: int
-    _value: Callable = field(repr=False)
-    _grad: Callable = field(repr=False)
-    _hessian: Callable = field(repr=False)
-    minima: np.ndarray = field(repr=False)
+    value_fn: Callable = field(repr=False)
+    grad_fn: Callable = field(repr=False)
+    hessian_fn: Callable = field(repr=False)
+    minima: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 2)))
     bounds: tuple = ((-6.0, 6.0), (-4.0, 4.0))
     bounded_below: bool = True
+    start: tuple | None = None
+    suggested_lr: float = 0.05
+
+    def __post_init__(self):
+        object.__setattr__(self, "minima", np.asarray(self.minima, dtype=float).reshape(-1, self.dim))
 
     def value(self, x):
         """Loss at points shaped (..., d) -> shape (...)."""
-        return self._value(_as_points(x, self.dim))
+        return self.value_fn(_as_points(x, self.dim))
 
     def grad(self, x):
         """Gradient at points shaped (..., d) -> shape (..., d)."""
-        return self._grad(_as_points(x, self.dim))
+        return self.grad_fn(_as_points(x, self.dim))
 
     def hessian(self, x):
         """Hessian at points shaped (..., d) -> shape (..., d, d)."""
-        return self._hessian(_as_points(x, self.dim))
+        return self.hessian_fn(_as_points(x, self.dim))
 
     __call__ = value
+
+    @property
+    def minimum_value(self) -> float | None:
+        """The lowest minimum's loss (the floor of 'loss - minimum' axes), or
+        None where the function has no minimum (unbounded below, or none known)."""
+        if not self.bounded_below or not len(self.minima):
+            return None
+        return float(np.min(self.value(self.minima)))
+
+    @property
+    def start_point(self) -> tuple:
+        """`start`, or the centre of the window when there is none."""
+        if self.start is not None:
+            return tuple(float(v) for v in self.start)
+        return tuple((float(lo) + float(hi)) / 2 for lo, hi in self.bounds)
 
     @property
     def global_minimum(self) -> np.ndarray:
@@ -106,7 +140,8 @@ class Landscape:
 # Quadratics: the ravine and its rotated, ill-conditioned relatives
 
 
-def quadratic(hessian, name="quadratic", formula=None, bounds=None) -> Landscape:
+def quadratic(hessian, name="quadratic", formula=None, bounds=None, start=(-5.0, 3.0),
+              suggested_lr: float = 0.05) -> Landscape:
     """L(theta) = 1/2 theta^T H theta for a symmetric positive-definite H."""
     H = np.asarray(hessian, dtype=float)
     if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.allclose(H, H.T):
@@ -121,7 +156,7 @@ def quadratic(hessian, name="quadratic", formula=None, bounds=None) -> Landscape
         return torch.as_tensor(H, dtype=x.dtype, device=x.device)
 
     def value(x):
-        return 0.5 * _dot(x @ H_like(x), x, d)
+        return 0.5 * row_dot(x @ H_like(x), x, d)
 
     def grad(x):
         return x @ H_like(x)  # H is symmetric, so x H = (H x)^T
@@ -132,9 +167,10 @@ def quadratic(hessian, name="quadratic", formula=None, bounds=None) -> Landscape
             else np.broadcast_to(H, x.shape[:-1] + (d, d)).copy()
 
     return Landscape(name=name, formula=formula or r"\frac{1}{2}\theta^\top H\theta",
-                     dim=d, _value=value, _grad=grad, _hessian=hessian,
+                     dim=d, value_fn=value, grad_fn=grad, hessian_fn=hessian,
                      minima=np.zeros((1, d)),
-                     bounds=bounds or ((-6.0, 6.0), (-4.0, 4.0)))
+                     bounds=bounds or ((-6.0, 6.0), (-4.0, 4.0)),
+                     start=start if d == 2 else None, suggested_lr=suggested_lr)
 
 
 def ravine(kappa: float = 10.0, lambda_min: float = 2.0,
@@ -188,9 +224,10 @@ def saddle() -> Landscape:
         zero = 0 * x[..., 0]
         return _stack([_stack([zero + 2, zero], x), _stack([zero, zero - 2], x)], x, axis=-2)
 
-    return Landscape(name="saddle", formula=r"x^2 - y^2", dim=2, _value=value,
-                     _grad=grad, _hessian=hessian, minima=np.zeros((0, 2)),
-                     bounds=((-2.0, 2.0), (-2.0, 2.0)), bounded_below=False)
+    return Landscape(name="saddle", formula=r"x^2 - y^2", dim=2, value_fn=value,
+                     grad_fn=grad, hessian_fn=hessian, minima=np.zeros((0, 2)),
+                     bounds=((-2.0, 2.0), (-2.0, 2.0)), bounded_below=False,
+                     start=(-1.5, 0.01), suggested_lr=0.05)
 
 
 def ill_conditioned_saddle(steep: float = 200.0, negative: float = 2.0) -> Landscape:
@@ -268,9 +305,9 @@ def plateau_saddle() -> Landscape:
                        _stack([zero, 5 * y ** 4 - 3 * y ** 2], x)], x, axis=-2)
 
     return Landscape(name="plateau saddle", formula=r"x^2 + y^6/6 - y^4/4", dim=2,
-                     _value=value, _grad=grad, _hessian=hessian,
+                     value_fn=value, grad_fn=grad, hessian_fn=hessian,
                      minima=np.array([[0.0, 1.0], [0.0, -1.0]]),
-                     bounds=((-1.5, 1.5), (-1.5, 1.5)))
+                     bounds=((-1.5, 1.5), (-1.5, 1.5)), start=(1.2, 0.01), suggested_lr=0.1)
 
 
 # --------------------------------------------------------------------------
@@ -297,9 +334,9 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Landscape:
         return _stack([_stack([h11, h12], x), _stack([h12, h22], x)], x, axis=-2)
 
     return Landscape(name="Rosenbrock", formula=rf"({_num(a) or 1} - x)^2 + {b:g}(y - x^2)^2",
-                     dim=2, _value=value, _grad=grad, _hessian=hessian,
+                     dim=2, value_fn=value, grad_fn=grad, hessian_fn=hessian,
                      minima=np.array([[a, a * a]]),
-                     bounds=((-2.0, 2.0), (-1.0, 3.0)))
+                     bounds=((-2.0, 2.0), (-1.0, 3.0)), start=(-1.2, 1.0), suggested_lr=1e-3)
 
 
 def _newton_polish(landscape: Landscape, guesses, iterations: int = 50) -> np.ndarray:
@@ -332,13 +369,14 @@ def three_hump_camel() -> Landscape:
         return _stack([_stack([4 - 12.6 * u ** 2 + 5 * u ** 4, one], x),
                        _stack([one, 2 * one], x)], x, axis=-2)
 
-    rough = Landscape(name="three-hump camel", formula="", dim=2, _value=value,
-                      _grad=grad, _hessian=hessian, minima=np.zeros((0, 2)))
+    rough = Landscape(name="three-hump camel", formula="", dim=2, value_fn=value,
+                      grad_fn=grad, hessian_fn=hessian, minima=np.zeros((0, 2)))
     minima = _newton_polish(rough, [[0.0, 0.0], [1.75, -0.87], [-1.75, 0.87]])
     return Landscape(name="three-hump camel",
                      formula=r"2x^2 - 1.05x^4 + x^6/6 + xy + y^2", dim=2,
-                     _value=value, _grad=grad, _hessian=hessian, minima=minima,
-                     bounds=((-2.5, 2.5), (-2.0, 2.0)))
+                     value_fn=value, grad_fn=grad, hessian_fn=hessian, minima=minima,
+                     bounds=((-2.5, 2.5), (-2.0, 2.0)), start=(-2.0, 1.5),
+                     suggested_lr=0.05)
 
 
 def all_landscapes() -> dict[str, Landscape]:

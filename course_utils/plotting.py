@@ -32,7 +32,9 @@ from course_utils.style import color_for, lecture_mode, lecture_style  # noqa: F
 __all__ = ["contour", "draw_landscape", "path", "paths", "PathArtists", "refresh_legend",
            "loss_curves",
            "surface_and_contour", "arrows", "rate_plot", "fit_bounds", "diverged_text",
-           "diverged_note", "status_text", "landscape_levels", "lecture_mode", "lecture_style"]
+           "diverged_note", "status_text", "landscape_levels", "lecture_mode", "lecture_style",
+           "plot_window", "marker_size", "labelled", "first_exit", "loss_axis", "set_loss_scale",
+           "loss_limits"]
 
 _FLOOR_DECADES = 4  # log contours start this many decades below the max
 
@@ -46,7 +48,7 @@ SADDLE_CMAP = LinearSegmentedColormap.from_list(
 CONTOUR_LINE_COLOR = "#6b7d8f"
 
 
-def _ms(scale: float = 1.0) -> float:
+def marker_size(scale: float = 1.0) -> float:
     """A marker size relative to rcParams (lecture mode makes them larger)."""
     return mpl.rcParams["lines.markersize"] * scale
 
@@ -62,7 +64,7 @@ def _axes(ax, figsize=None, projection=None):
     return fig, fig.add_subplot(projection=projection)
 
 
-def _as_list(trajectories):
+def labelled(trajectories):
     """[(label, Trajectory)] from a dict, a list or one Trajectory."""
     if trajectories is None:
         return []
@@ -73,7 +75,7 @@ def _as_list(trajectories):
     return [(t.label, t) for t in trajectories]
 
 
-def _window(landscape, bounds):
+def plot_window(landscape, bounds):
     (x0, x1), (y0, y1) = bounds or landscape.bounds
     return (float(x0), float(x1)), (float(y0), float(y1))
 
@@ -89,8 +91,8 @@ def landscape_levels(landscape, Z, n: int = 20):
     loss - floor (or a symmetric linear Normalize for landscapes unbounded
     below), and the floor that was subtracted.
     """
-    if landscape.bounded_below and len(landscape.minima):
-        floor = float(np.min(landscape.value(landscape.minima)))
+    if landscape.minimum_value is not None:
+        floor = landscape.minimum_value
         height = np.nanmax(Z) - floor
         lowest = max(np.nanmin(Z - floor), height * 10.0 ** -_FLOOR_DECADES, 1e-12)
         levels = floor + np.logspace(np.log10(lowest), np.log10(height), n)
@@ -130,10 +132,10 @@ def draw_landscape(landscape, ax, bounds=None, levels: int = 20, resolution: int
         values = landscape.value(landscape.minima)
         is_global = values <= values.min() + 1e-9 * (1 + abs(values.min()))
         for m, best in zip(landscape.minima, is_global):
-            added += ax.plot(*m, marker="*", markersize=_ms(2.3), color="gold" if best else "white",
+            added += ax.plot(*m, marker="*", markersize=marker_size(2.3), color="gold" if best else "white",
                              markeredgecolor="black", markeredgewidth=1.2, linestyle="none",
                              zorder=8)  # above the paths and their end markers
-    (x0, x1), (y0, y1) = _window(landscape, bounds)
+    (x0, x1), (y0, y1) = plot_window(landscape, bounds)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     return added
@@ -180,7 +182,7 @@ def fit_bounds(landscape, trajectories, margin: float = 0.08, max_zoom_out: floa
     hi = np.array([x1, y1], dtype=float)
     centre, half = (lo + hi) / 2, (hi - lo) / 2
     limit_lo, limit_hi = centre - max_zoom_out * half, centre + max_zoom_out * half
-    for _, traj in _as_list(trajectories):
+    for _, traj in labelled(trajectories):
         for index in np.ndindex(*traj.batch_shape):
             points = traj.path(index)
             if len(points):
@@ -263,13 +265,13 @@ class PathArtists:
         self.window = window
         lw = _lw() if linewidth is None else linewidth
         (self.line,) = ax.plot([], [], "-", color=color, label=label, linewidth=lw, alpha=alpha,
-                               marker="o" if markers else None, markersize=_ms(0.45),
+                               marker="o" if markers else None, markersize=marker_size(0.45),
                                zorder=zorder)
         style = dict(color=color, markeredgecolor="black", markeredgewidth=1.0,
                      linestyle="none", zorder=zorder + 2)
-        (self.start,) = ax.plot([], [], "o", markersize=_ms(1.5), **style)
-        (self.end,) = ax.plot([], [], "X", markersize=_ms(1.7), **style)
-        (self.exit,) = ax.plot([], [], "^", markersize=_ms(1.6), clip_on=False, **style)
+        (self.start,) = ax.plot([], [], "o", markersize=marker_size(1.5), **style)
+        (self.end,) = ax.plot([], [], "X", markersize=marker_size(1.7), **style)
+        (self.exit,) = ax.plot([], [], "^", markersize=marker_size(1.6), clip_on=False, **style)
         self.exit.set_in_layout(False)  # an unclipped marker must not move the layout
         self.diverged_at = -1
         self.left_at = -1
@@ -411,8 +413,8 @@ def paths(landscape, trajectories, ax=None, bounds=None, markers: bool = True,
         bounds = fit_bounds(landscape, trajectories)
     fig = contour(landscape, ax=ax, bounds=bounds, title=title)
     ax = ax or fig.axes[0]
-    window = _window(landscape, bounds)
-    for label, traj in _as_list(trajectories):
+    window = plot_window(landscape, bounds)
+    for label, traj in labelled(trajectories):
         for index in np.ndindex(*traj.batch_shape):
             path(traj, ax, index=index, label=label, markers=markers, window=window)
     if legend:
@@ -444,13 +446,12 @@ def loss_curves(trajectories, ax=None, log: bool | None = None, title: str = "Lo
     """
     owns_figure = ax is None
     fig, ax = _axes(ax)
-    if against_minimum is None and landscape is not None and landscape.bounded_below \
-            and len(landscape.minima):
-        against_minimum = float(np.min(landscape.value(landscape.minima)))
+    if against_minimum is None and landscape is not None:
+        against_minimum = landscape.minimum_value
     if ylabel is None:
         ylabel = "loss" if not against_minimum else r"loss $-$ minimum"
     plotted = []
-    for label, traj in _as_list(trajectories):
+    for label, traj in labelled(trajectories):
         color = color_for(label)
         for index in np.ndindex(*traj.batch_shape):
             losses = traj.valid_losses(index)
@@ -461,7 +462,7 @@ def loss_curves(trajectories, ax=None, log: bool | None = None, title: str = "Lo
                     label=status_text(label, k) if index == next(np.ndindex(*traj.batch_shape))
                     else None)
             if k >= 0 and len(losses):
-                ax.plot(len(losses) - 1, losses[-1], "X", color=color, markersize=_ms(1.7),
+                ax.plot(len(losses) - 1, losses[-1], "X", color=color, markersize=marker_size(1.7),
                         markeredgecolor="black", zorder=5)
             plotted.append(losses)
     values = np.concatenate(plotted) if plotted else np.array([1.0])
@@ -491,24 +492,23 @@ def surface_and_contour(landscape, trajectories=None, bounds=None, figsize=(14, 
     Paths are drawn on the surface too, up to where they leave the window.
     """
     # Fixed positions: constrained layout collapses a 3-D axes beside a legend.
-    runs = _as_list(trajectories)
+    runs = labelled(trajectories)
     bottom = 0.2 if runs else 0.1
     fig = plt.figure(figsize=figsize)
     ax3d = fig.add_axes((0.0, bottom - 0.06, 0.47, 0.98 - bottom), projection="3d",
                         computed_zorder=False)
-    window = _window(landscape, bounds)
+    window = plot_window(landscape, bounds)
     X, Y, Z = landscape.grid(70, window)
     cmap = VALLEY_CMAP if landscape.bounded_below else SADDLE_CMAP
-    if landscape.bounded_below and len(landscape.minima):
-        _, norm, _ = landscape_levels(landscape, Z)
-        floor = float(np.min(landscape.value(landscape.minima)))
+    if landscape.minimum_value is not None:
+        _, norm, floor = landscape_levels(landscape, Z)
         colors = plt.get_cmap(cmap)(norm(np.maximum(Z - floor, norm.vmin)))
         ax3d.plot_surface(X, Y, Z, facecolors=colors, rstride=1, cstride=1, linewidth=0,
                           antialiased=False, shade=True, zorder=1)
     else:
         ax3d.plot_surface(X, Y, Z, cmap=cmap, linewidth=0, antialiased=False, zorder=1)
     (x0, x1), (y0, y1) = window
-    for label, traj in _as_list(trajectories):
+    for label, traj in labelled(trajectories):
         color = color_for(label)
         for index in np.ndindex(*traj.batch_shape):
             p = traj.path(index)
@@ -519,7 +519,7 @@ def surface_and_contour(landscape, trajectories=None, bounds=None, figsize=(14, 
             z = landscape.value(p)
             ax3d.plot(p[:, 0], p[:, 1], z, color=color, linewidth=_lw(1.1), zorder=10)
             ax3d.plot([p[0, 0]], [p[0, 1]], [z[0]], "o", color=color, markeredgecolor="black",
-                      markersize=_ms(1.3), zorder=11)
+                      markersize=marker_size(1.3), zorder=11)
     ax3d.view_init(elev=elev, azim=azim)
     for axis in (ax3d.xaxis, ax3d.yaxis, ax3d.zaxis):
         axis.set_major_locator(MaxNLocator(4))
@@ -530,7 +530,7 @@ def surface_and_contour(landscape, trajectories=None, bounds=None, figsize=(14, 
     ax3d.set_title(f"${landscape.formula}$")
     ax2 = fig.add_axes((0.56, bottom + 0.05, 0.41, 0.84 - bottom))
     contour(landscape, ax=ax2, bounds=bounds, title="contour map")
-    for label, traj in _as_list(trajectories):
+    for label, traj in labelled(trajectories):
         for index in np.ndindex(*traj.batch_shape):
             path(traj, ax2, index=index, label=label, window=window)
     handles, labels = ax2.get_legend_handles_labels()
@@ -570,7 +570,7 @@ def rate_plot(kappas, measured: dict, theory: dict, ax=None,
     for label, values in theory.items():
         ax.plot(kappas, values, "-", color=color_for(label), label=f"{label}: theory")
     for label, values in measured.items():
-        ax.plot(kappas, values, "o", color=color_for(label), markersize=_ms(1.4),
+        ax.plot(kappas, values, "o", color=color_for(label), markersize=marker_size(1.4),
                 markeredgecolor="black", label=f"{label}: measured")
     ax.set_xscale("log")
     ax.set_xlabel(r"condition number $\kappa$")
@@ -579,3 +579,55 @@ def rate_plot(kappas, measured: dict, theory: dict, ax=None,
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(framealpha=0.9)
     return fig
+
+
+# --------------------------------------------------------------------------
+# Loss axes of the widgets: one rule, here, for the kernel's figures and the
+# browser's drawing alike
+
+
+def loss_axis(landscape, start, decades: int = 12) -> dict:
+    """How a 'loss per step' panel for runs from `start` is scaled.
+
+    Landscapes with a minimum: log axis of loss - minimum, from `decades`
+    below the start's height up to 100 times it. Landscapes unbounded below
+    (the saddle): symlog axis of the loss itself (linear within +-1), wide
+    enough for the window's corners. Fixed per landscape and start, so the
+    panel stays put while sliders move; runs that go lower or diverge leave
+    through the bottom or the top.
+
+    Returns dict(scale='log' or 'symlog', floor (subtracted first),
+    limits (bottom, top), linthresh, label).
+    """
+    start = np.asarray(start, dtype=float)
+    floor = landscape.minimum_value
+    if floor is not None:
+        height = float(landscape.value(start)) - floor
+        top = 10.0 ** np.ceil(np.log10(max(height, 1e-12)) + 2)
+        return dict(scale="log", floor=floor, limits=(top * 10.0 ** -(decades + 2), top),
+                    linthresh=1.0, label=r"loss $-$ minimum")
+    (x0, x1), (y0, y1) = landscape.bounds
+    corners = landscape.value(np.array([[x0, y0], [x0, y1], [x1, y0], [x1, y1]]))
+    height = abs(float(landscape.value(start)))
+    span = 10.0 ** np.ceil(np.log10(max(np.abs(corners).max(), height, 1.0)) + 1)
+    return dict(scale="symlog", floor=0.0, limits=(-span, span), linthresh=1.0, label="loss")
+
+
+def loss_limits(landscape, start, decades: int = 12) -> tuple:
+    """The (bottom, top) of loss_axis."""
+    return loss_axis(landscape, start, decades)["limits"]
+
+
+def set_loss_scale(ax, landscape, start=None) -> dict:
+    """Apply loss_axis to `ax` (scale, label, and limits when start is given)."""
+    rule = loss_axis(landscape, landscape.start_point if start is None else start)
+    if rule["scale"] == "log":
+        ax.set_yscale("log")
+    else:
+        ax.set_yscale("symlog", linthresh=rule["linthresh"])
+        ax.yaxis.set_major_locator(mpl.ticker.SymmetricalLogLocator(
+            linthresh=rule["linthresh"], base=10, subs=[1.0]))
+    ax.set_ylabel(rule["label"])
+    if start is not None:
+        ax.set_ylim(*rule["limits"])
+    return rule

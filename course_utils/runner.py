@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from course_utils.landscapes import _dot as landscapes_dot
+from course_utils.landscapes import row_dot
 
 #: |theta| or |loss| beyond this counts as divergence.
 BLOWUP = 1e8
@@ -114,16 +114,11 @@ class Trajectory:
         return np.where(first <= self.steps, first, -1)
 
 
-def _dot(a, b):
-    """Row-wise dot product over the last (short) axis of NumPy arrays."""
-    return landscapes_dot(a, b, a.shape[-1])
-
-
 class Recorder:
     """Fills a Trajectory step by step and decides when a run has diverged.
 
-    Shared by `run` and `torch_bridge.run_torch`, so both judge divergence
-    the same way.
+    Every runner in the course goes through `step_and_record` (below), which
+    drives one of these, so all of them judge divergence the same way.
     """
 
     def __init__(self, steps: int, x_shape: tuple, bounded_below: bool, blowup: float):
@@ -145,12 +140,12 @@ class Recorder:
             # decides there.
             # (A NaN fails every comparison, so `~(v <= limit)` catches NaN,
             # inf and runaway values in one cheap pass.)
-            bad = ~(_dot(x, x) <= self.blowup ** 2)
+            bad = ~(row_dot(x, x, x.shape[-1]) <= self.blowup ** 2)
             if self.bounded_below:
                 bad |= ~(np.abs(loss) <= self.blowup)
             else:
                 bad |= ~np.isfinite(loss)
-            gnorm = np.sqrt(_dot(g, g))
+            gnorm = np.sqrt(row_dot(g, g, g.shape[-1]))
             bad |= ~np.isfinite(gnorm)  # the next step would be NaN anyway
         alive = self.alive
         newly = alive & bad
@@ -194,8 +189,30 @@ def check_noise(noise) -> float:
     return float(noise)
 
 
+def step_and_record(steps: int, x_shape: tuple, observe, advance, bounded_below: bool = True,
+                    blowup: float = BLOWUP, label: str = "") -> Trajectory:
+    """The course's one step-and-record loop.
+
+    For k = 0, 1, ..., steps: `observe(k)` returns (x, loss, gradient) at the
+    current point; they are recorded, and unless this was the last step or
+    every run has diverged, `advance(gradient)` takes the next step.
+    `run`, `torch_bridge.run_torch` and `torch_practice.trajectory_from_points`
+    differ only in those two functions.
+    """
+    recorder = Recorder(steps, tuple(x_shape), bounded_below, blowup)
+    with np.errstate(all="ignore"):
+        for k in range(steps + 1):
+            x, loss, g = observe(k)
+            going = recorder.record(k, x, loss, g)
+            if k == steps or not going:
+                break
+            advance(g)
+    return recorder.trajectory(label)
+
+
 def run(optimizer, landscape, x0, steps: int, noise: float = 0.0,
-        seed=None, blowup: float = BLOWUP, label: str | None = None) -> Trajectory:
+        seed=None, blowup: float = BLOWUP, label: str | None = None,
+        shared_noise: bool = False) -> Trajectory:
     """Run `optimizer` on `landscape` from x0 for `steps` steps.
 
     Args:
@@ -211,6 +228,9 @@ def run(optimizer, landscape, x0, steps: int, noise: float = 0.0,
         seed: seed for the noise generator (runs are reproducible).
         blowup: |theta| or |loss| beyond this counts as divergence.
         label: legend name; defaults to the optimizer's `name`.
+        shared_noise: every run of a batch gets the same noise, the draws a
+            single run from x0 with this seed would get (so a sweep over lr
+            equals one run per lr; the widgets rely on it).
 
     Returns:
         A Trajectory. Never raises for divergence; see `diverged_at`.
@@ -218,23 +238,34 @@ def run(optimizer, landscape, x0, steps: int, noise: float = 0.0,
     steps = check_steps(steps)
     noise = check_noise(noise)
     x0 = check_start(x0, landscape)
-    x = np.array(np.broadcast_to(x0, _batch_shape(optimizer, x0)))
     rng = np.random.default_rng(seed)
-    recorder = Recorder(steps, x.shape, getattr(landscape, "bounded_below", True), blowup)
+    current = {"x": np.array(np.broadcast_to(x0, _batch_shape(optimizer, x0)))}
+    current["state"] = optimizer.init(current["x"])
+    draw_shape = x0.shape if shared_noise else current["x"].shape
 
-    state = optimizer.init(x)
-    with np.errstate(all="ignore"):
-        for k in range(steps + 1):
-            g = landscape.grad(x)
-            going = recorder.record(k, x, landscape.value(x), g)
-            if k == steps or not going:
-                break
-            if noise:
-                g = g + noise * rng.standard_normal(g.shape)
-            x, state = optimizer.step(x, g, state)
+    def observe(k):
+        x = current["x"]
+        return x, landscape.value(x), landscape.grad(x)
+
+    def advance(g):
+        if noise:
+            g = g + noise * rng.standard_normal(draw_shape)
+        current["x"], current["state"] = optimizer.step(current["x"], g, current["state"])
 
     name = label if label is not None else getattr(optimizer, "name", type(optimizer).__name__)
-    return recorder.trajectory(name)
+    return step_and_record(steps, current["x"].shape, observe, advance,
+                           getattr(landscape, "bounded_below", True), blowup, name)
+
+
+def run_together(optimizers: dict, landscape, x0, steps: int, noise: float = 0.0,
+                 seed=None) -> dict:
+    """run() for several optimizers from one start: {label: Trajectory}.
+
+    Each entry is exactly run(opt, landscape, x0, steps, noise, seed,
+    label=label): same start, same noise stream, same divergence rule.
+    """
+    return {label: run(opt, landscape, x0, steps, noise=noise, seed=seed, label=label)
+            for label, opt in optimizers.items()}
 
 
 def check_steps(steps) -> int:

@@ -57,6 +57,12 @@ def canonical_name(name: str) -> str:
         (key for key in OPTIMIZER_COLORS if key.lower() == base.lower()), base))
 
 
+def set_color(name: str, color: str) -> None:
+    """Give a newly added optimizer its course-wide colour
+    (course_utils.registry.register calls this)."""
+    OPTIMIZER_COLORS[name] = color
+
+
 def color_for(name: str) -> str:
     """The course-wide colour of an optimizer, by its name or a common alias.
 

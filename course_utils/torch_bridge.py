@@ -15,7 +15,8 @@ import inspect
 
 import numpy as np
 
-from course_utils.runner import BLOWUP, Trajectory, Recorder, check_noise, check_start, check_steps
+from course_utils.runner import (BLOWUP, Trajectory, check_noise, check_start, check_steps,
+                                 step_and_record)
 
 
 @contextlib.contextmanager
@@ -53,21 +54,22 @@ def run_torch(optimizer_class, landscape, x0, steps: int, noise: float = 0.0,
     if "foreach" in inspect.signature(optimizer_class).parameters:
         hyperparameters.setdefault("foreach", False)
     rng = np.random.default_rng(seed)
-    recorder = Recorder(steps, x0.shape, getattr(landscape, "bounded_below", True), blowup)
 
     with float64_default():
         theta = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
         opt = optimizer_class([theta], **hyperparameters)
-        for k in range(steps + 1):
+
+        def observe(k):
             opt.zero_grad()
             loss = landscape.value(theta)
             loss.sum().backward()
-            going = recorder.record(k, theta.detach().numpy().copy(),
-                                    loss.detach().numpy(), theta.grad.numpy())
-            if k == steps or not going:
-                break
+            return theta.detach().numpy().copy(), loss.detach().numpy(), theta.grad.numpy()
+
+        def advance(g):
             if noise:
                 theta.grad += torch.from_numpy(noise * rng.standard_normal(x0.shape))
             opt.step()
 
-    return recorder.trajectory(label if label is not None else optimizer_class.__name__)
+        return step_and_record(steps, x0.shape, observe, advance,
+                               getattr(landscape, "bounded_below", True), blowup,
+                               label if label is not None else optimizer_class.__name__)

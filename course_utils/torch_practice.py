@@ -21,14 +21,14 @@
 """
 from __future__ import annotations
 
-import base64
 import inspect
 import io
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from course_utils.runner import BLOWUP, Trajectory, Recorder
+from course_utils.runner import BLOWUP, Trajectory, step_and_record
+from course_utils.widgets.base import WidgetBase
 
 __all__ = ["IMPLEMENTATION_FLAGS", "optimizer_defaults", "lr_schedule", "states_equal",
            "trajectory_from_points", "RunViewer"]
@@ -119,16 +119,13 @@ def trajectory_from_points(points, value: Callable, grad: Callable, label: str =
     xs = np.asarray([np.asarray(p, dtype=float).reshape(-1) for p in points])
     if xs.ndim != 2 or len(xs) == 0:
         raise ValueError("points must be a non-empty sequence of 1-D positions")
-    recorder = Recorder(len(xs) - 1, xs.shape[1:], True, blowup)
-    with np.errstate(all="ignore"):
-        for k, x in enumerate(xs):
-            if not recorder.record(k, x, np.asarray(value(x), dtype=float),
-                                   np.asarray(grad(x), dtype=float)):
-                break
-    return recorder.trajectory(label)
+    return step_and_record(len(xs) - 1, xs.shape[1:],
+                           lambda k: (xs[k], np.asarray(value(xs[k]), dtype=float),
+                                      np.asarray(grad(xs[k]), dtype=float)),
+                           lambda g: None, True, blowup, label)
 
 
-class RunViewer:
+class RunViewer(WidgetBase):
     """Pick training runs and a smoothing window; the comparison figure follows.
 
         viewer = RunViewer(histories, selected=("Adam", "AdamW"))
@@ -136,9 +133,9 @@ class RunViewer:
 
     The figure is `training.Comparison(chosen).plot(smoothing)`, rendered to a
     PNG inside an ipywidgets.Image after every change (no Output widget, so
-    headless notebook runs never wait on it). Displaying the viewer also stores
-    a PNG snapshot next to the widget, so a saved notebook shows the picture
-    where widgets are not rendered.
+    headless notebook runs never wait on it). Displaying the viewer stores a
+    PNG snapshot above the widget (widgets.base), so a saved notebook shows
+    the picture where widgets are not rendered.
 
     Attributes:
         controls: {'runs': SelectMultiple, 'smoothing': IntSlider}.
@@ -151,6 +148,7 @@ class RunViewer:
                  smoothing: int = 50, figsize: tuple[float, float] = (18, 6.5)):
         import ipywidgets as w
 
+        super().__init__()
         if not histories:
             raise ValueError("RunViewer needs at least one History")
         self.histories = dict(histories)
@@ -167,7 +165,7 @@ class RunViewer:
                                      continuous_update=False),
         }
         self.image = w.Image(format="png", layout=w.Layout(width="auto", height="auto"))
-        self.ui = w.VBox([w.HBox(list(self.controls.values())), self.image])
+        self._ui = w.VBox([w.HBox(list(self.controls.values())), self.image])
         self.renders = 0
         for control in self.controls.values():
             control.observe(lambda change: self.update(), names="value")
@@ -186,12 +184,15 @@ class RunViewer:
         self.figure().savefig(buffer, format="png")
         return buffer.getvalue()
 
+    what = "run viewer"
+
+    @property
+    def ui(self):
+        return self._ui
+
+    def snapshot_png(self) -> bytes:
+        return self.image.value
+
     def update(self) -> None:
         self.image.value = self.png()
         self.renders += 1
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = self.ui._repr_mimebundle_()
-        bundle = dict(bundle[0] if isinstance(bundle, tuple) else bundle)
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        return bundle

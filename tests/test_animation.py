@@ -48,15 +48,17 @@ def test_every_frame_of_every_run_is_in_the_html(four_runs, four_html):
         np.testing.assert_allclose(np.column_stack([r["x"], r["y"]]), traj.xs, rtol=1e-6,
                                    atol=1e-12)
         np.testing.assert_allclose(r["loss"], traj.losses, rtol=1e-3, atol=1e-300)
-    slider = re.search(r'<input type="range" class="cu-slider" min="0" max="(\d+)"', four_html)
+    slider = re.search(r'<input type="range" class="cu-slider" min="0" max="(\d+)"', data["live"])
     assert slider and int(slider.group(1)) == 150
 
 
 def test_the_html_is_self_contained(four_html):
-    assert "<link" not in four_html and "@import" not in four_html
-    for ref in re.findall(r'(?:href|src)="([^"]*)"', four_html):
-        assert ref.startswith("data:image/png;base64,")  # no external scripts or images
-    assert "<button" in four_html and 'class="cu-speed"' in four_html  # play, slider, speed
+    live = payload(four_html)["live"]
+    for text in (four_html, live):
+        assert "<link" not in text and "@import" not in text
+        for ref in re.findall(r'(?:href|src)="([^"]*)"', text):
+            assert ref.startswith("data:image/png;base64,")  # no external scripts or images
+    assert "<button" in live and 'class="cu-speed"' in live  # play, slider, speed
 
 
 def test_two_animations_never_share_an_element_id(four_runs):
@@ -101,13 +103,25 @@ def test_race_animation_displays_and_saves_a_page(tmp_path, four_runs):
     assert "RaceAnimation: 151 frames" in repr(anim)
 
 
-def test_without_javascript_the_finished_race_is_a_plain_image(four_runs, four_html):
+def test_without_javascript_the_race_plays_as_an_animated_image(four_runs, four_html):
     # Sanitized outputs (GitHub, an untrusted notebook) drop <svg>, <style> and
-    # <script>; an <img> and the legend's final statuses survive.
-    assert re.search(r'<img class="cu-static" src="data:image/png;base64,[^"]+"', four_html)
-    assert re.search(r'<svg class="cu-live"[^>]*style="display:none', four_html)
-    assert '<div class="cu-controls" style="display:none">' in four_html
-    # ...and the live view starts from the last frame too: full paths, slider at the end
-    d = re.findall(r'class="cu-path" stroke="[^"]+" stroke-width="[^"]+" d="([^"]*)"', four_html)
+    # <script>: what is left must be the animated picture and a readable legend,
+    # with no dead controls and no run-together text.
+    from io import BytesIO
+
+    from PIL import Image
+
+    shown = re.sub(r"<script.*?</script>|<style>.*?</style>", "", four_html, flags=re.S)
+    assert "<svg" not in shown and "<button" not in shown and "<input" not in shown
+    (data,) = re.findall(r'<img class="cu-static" src="data:image/png;base64,([^"]+)"', shown)
+    import base64
+
+    picture = Image.open(BytesIO(base64.b64decode(data)))
+    assert picture.n_frames >= 20 and getattr(picture, "is_animated", False)
+    items = re.findall(r'<li class="cu-item">(.*?)</li>', shown)
+    assert len(items) == 4 and all(": loss" in item or "diverged" in item for item in items)
+    # ...and the live view starts from the last frame: full paths, slider at the end
+    live = payload(four_html)["live"]
+    d = re.findall(r'class="cu-path" stroke="[^"]+" stroke-width="[^"]+" d="([^"]*)"', live)
     assert len(d) == 4 and all(path.count("L") >= 100 for path in d)
-    assert "step 150 / 150" in four_html
+    assert "step 150 / 150" in live

@@ -123,7 +123,8 @@ class Optimizer:
                 value = tuple(_number(b, f"beta parameter at index {i}", *_RULES["beta"][1:])
                               for i, b in enumerate(value))
             else:
-                value = _number(value, *_RULES[name])
+                # a hyperparameter without its own rule must still be a finite number
+                value = _number(value, *_RULES.get(name, (f"{name} value", None, "")))
             for v in value if isinstance(value, tuple) else (value,):
                 if isinstance(v, np.ndarray):
                     shapes.append(v.shape)

@@ -2,135 +2,90 @@
 
     from course_utils import widgets
     race = widgets.race()        # theta1^2 + 10 theta2^2 from (-5, 3), lr 0.10, beta 0.90
-    race                         # Play, step, speed, lr, beta, noise; map + loss curves
+    race                         # Play, step, speed, lr, beta in the browser; noise in the kernel
 
 All optimizers start together from the same point with the same learning
 rate. Press Play (or drag the step slider) to watch them step; the arrow on
-each runner is the step it is about to take, x[k+1] - x[k], drawn to scale
-(it ends where the next point lands). For the momentum methods that step is
-the velocity: lr times the momentum buffer. Changing lr, beta or the noise
-reruns every optimizer and keeps the current step.
+each runner is the step it is about to take, x[k+1] - x[k], drawn to scale.
+For the momentum methods that step is the velocity: lr times the momentum
+buffer.
 
-Same machinery as the explorer (one persistent figure, contour drawn once,
-artists moved in place, draw_idle); `race.animation()` exports the current
-settings as a self-contained HTML animation for slides and saved notebooks.
+Play, step, lr and beta are answered in the browser from runs the kernel
+made beforehand over a grid of lr stops (0.1 decades apart) and beta values
+(widgets.view); the noise slider reruns that grid in the kernel.
+`race.animation()` exports the current settings as a self-contained HTML
+animation for slides and saved notebooks.
 """
 from __future__ import annotations
 
-import numpy as np
 import ipywidgets as w
+import numpy as np
 
 from course_utils import landscapes as landscapes_module
-from course_utils import plotting
+from course_utils import plotting, registry
+from course_utils.runner import run_together
 from course_utils.style import color_for
-from course_utils.widgets.explorer import (FigureHost, FigureLegend, _Held, display_bundle,
-                                           landscape_floor, log_slider, loss_limits,
-                                           make_optimizer, run_together, set_loss_scale)
+from course_utils.widgets import view as fast
+from course_utils.widgets.base import WidgetBase
+from course_utils.widgets.controls import labelled, log_slider
+from course_utils.widgets.explorer import slider_stops, trajectories_at
 
 RACE_OPTIMIZERS = ("SGD", "SGD+momentum", "SGD+Nesterov", "Adagrad", "RMSprop", "Adam")
+#: the beta values the browser can switch between without the kernel
+BETA_STOPS = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
 
 
-class Race:
-    """The race's state: controls, figure, artists, trajectories.
+class Race(WidgetBase):
+    """The race's state: controls, the browser view, trajectories.
 
     Attributes:
-        controls: {name: widget} - 'play' (ipywidgets.Play), 'step', 'speed'
-            (steps per frame), 'lr', 'beta', 'noise'.
-        fig, ax (the map), loss_ax (loss so far).
-        artists: {optimizer: Line2D} - the path so far.
-        paths: {optimizer: plotting.PathArtists}.
-        heads: a PathCollection, one dot per optimizer at its current point.
-        arrows: a Quiver, one update arrow per optimizer.
-        loss_lines: {optimizer: Line2D}.
-        step_text: the "step k / N" Text.
+        controls: {name: widget} - 'play' and 'step' (the step shown),
+            'speed' (steps per frame), 'lr', 'beta', 'noise'.
+        view: the TrajectoryView drawn in the browser.
         trajectories: {optimizer: Trajectory} for the current settings.
         ui: the layout; displaying the Race shows it.
     """
 
+    what = "optimizer race"
+
     def __init__(self, landscape=None, optimizers=RACE_OPTIMIZERS, start=(-5.0, 3.0),
                  lr: float = 0.10, beta: float = 0.90, steps: int = 150, speed: int = 2,
                  noise: float = 0.0, seed: int = 0, interval: int = 100,
-                 arrow_scale: float = 1.0, figsize=(10, 4.4), bounds=None,
-                 interactive: bool | None = None):
+                 arrow_scale: float = 1.0, figsize=(10, 4.4), bounds=None, interactive=None):
+        super().__init__()
         self.landscape = landscape if landscape is not None else landscapes_module.ravine()
         self.names = tuple(optimizers)
         for name in self.names:
-            make_optimizer(name, 0.1)  # unknown names fail here, with the list of choices
+            registry.get(name)  # unknown names fail here, with the list of choices
         self.start = tuple(float(v) for v in start)
         self.steps = int(steps)
         self.seed = seed
         self.arrow_scale = float(arrow_scale)
-        self.bounds = plotting._window(self.landscape, bounds)
-        self.hold = _Held()
-        self.controls = self._make_controls(lr, beta, speed, noise, interval)
-        self.host = FigureHost(figsize, interactive)
-        self.fig = self.host.fig
-        self._build_figure()
-        self.controls["play"].observe(self._on_step, names="value")
-        for name in ("lr", "beta", "noise"):
-            self.controls[name].observe(self._on_settings, names="value")
+        self.figsize = figsize
+        self.bounds = plotting.plot_window(self.landscape, bounds)
+        self.fps = 1000.0 / max(int(interval), 1)
+        self.controls = self._make_controls(lr, beta, speed, noise)
+        self.view = fast.TrajectoryView(lr=float(lr), beta=float(beta), frame=0)
+        self._extra = {}
+        w.link((self.view, "frame"), (self.controls["step"], "value"))
+        self.controls["noise"].observe(lambda change: self.rerun(), names="value")
+        self.view.observe(self._from_browser, names=["lr", "beta"])
+        for name in ("lr", "beta"):
+            self.controls[name].observe(self._from_kernel, names="value")
         self.rerun()
 
-    # -- construction ---------------------------------------------------------
-
-    def _make_controls(self, lr, beta, speed, noise, interval):
-        style = {"description_width": "70px"}
-        play = w.Play(value=0, min=0, max=self.steps, step=int(speed), interval=int(interval),
-                      description="play", show_repeat=False)
-        step = w.IntSlider(value=0, min=0, max=self.steps, description="step",
-                           style=style, layout=w.Layout(width="420px"))
-        speed_slider = w.IntSlider(value=int(speed), min=1, max=10, description="speed",
-                                   tooltip="steps per frame", style=style,
-                                   layout=w.Layout(width="260px"))
-        # kernel-side links: the Play drives the slider, the slider scrubs the Play,
-        # and speed is the number of steps the Play advances per frame
+    def _make_controls(self, lr, beta, speed, noise):
+        play = w.Play(value=0, min=0, max=self.steps, step=int(speed), show_repeat=False)
+        step = w.IntSlider(value=0, min=0, max=self.steps, description="step")
+        speed_slider = w.IntSlider(value=int(speed), min=1, max=10, description="speed")
         self._links = [w.link((play, "value"), (step, "value")),
                        w.link((speed_slider, "value"), (play, "step"))]
         return {
-            "play": play,
-            "step": step,
-            "speed": speed_slider,
-            "lr": log_slider(lr, -3.0, 0.0, 0.02, description="lr", style=style,
-                             layout=w.Layout(width="340px")),
-            "beta": w.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01,
-                                  description="beta", style=style,
-                                  layout=w.Layout(width="340px")),
-            "noise": w.FloatSlider(value=noise, min=0.0, max=5.0, step=0.05,
-                                   description="noise σ", style=style,
-                                   layout=w.Layout(width="340px")),
+            "play": play, "step": step, "speed": speed_slider,
+            "lr": log_slider(lr, -3.0, 0.0, 0.1, description="lr"),
+            "beta": w.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01, description="beta"),
+            "noise": w.FloatSlider(value=noise, min=0.0, max=5.0, step=0.05),
         }
-
-    def _build_figure(self):
-        fig = self.fig
-        self.ax, self.loss_ax = fig.subplots(1, 2, width_ratios=[1.55, 1])
-        fig.register_static(*plotting.draw_landscape(self.landscape, self.ax, self.bounds))
-        self.ax.set_title(f"${self.landscape.formula}$", y=1.0, pad=10)
-        self.ax.set_xlabel(r"$\theta_1$")
-        self.ax.set_ylabel(r"$\theta_2$")
-        colors = [color_for(name) for name in self.names]
-        self.paths, self.artists, self.loss_lines = {}, {}, {}
-        for name, color in zip(self.names, colors):
-            self.paths[name] = plotting.PathArtists(self.ax, color, name, markers=True,
-                                                    window=self.bounds)
-            self.paths[name].end.set_visible(False)  # the moving head marks the end
-            self.artists[name] = self.paths[name].line
-            (self.loss_lines[name],) = self.loss_ax.plot([], [], color=color, label=name)
-        start = np.tile(self.start, (len(self.names), 1))
-        self.heads = self.ax.scatter(start[:, 0], start[:, 1], s=plotting._ms(1.9) ** 2,
-                                     c=colors, edgecolors="black", linewidths=1.2, zorder=8)
-        self.arrows = plotting.arrows(self.ax, start, np.zeros_like(start), colors)
-        self.step_text = self.ax.text(0.98, 0.96, "", transform=self.ax.transAxes, ha="right",
-                                      va="top", zorder=10, fontweight="bold",
-                                      bbox=dict(facecolor="white", alpha=0.85, edgecolor="none"))
-        self.floor = landscape_floor(self.landscape)
-        set_loss_scale(self.loss_ax, self.landscape)
-        self.loss_ax.set_xlim(0, self.steps)
-        self.loss_ax.set_ylim(*loss_limits(self.landscape, self.start))
-        self.loss_ax.set_xlabel("step")
-        self.loss_ax.set_title("loss so far", y=1.0, pad=10)
-        self.loss_ax.grid(True, alpha=0.3)
-        self.legend = FigureLegend(fig)
-        self.legend.set([self.artists[name] for name in self.names])
 
     # -- reacting to the controls --------------------------------------------
 
@@ -139,29 +94,55 @@ class Race:
         c = self.controls
         return dict(lr=c["lr"].value, beta=c["beta"].value, noise=c["noise"].value)
 
-    def _on_settings(self, change):
+    def _from_browser(self, change):
         if not self.hold:
-            self.rerun()
+            with self.hold():
+                self.controls[change["name"]].value = change["new"]
+            self._settle()
 
-    def _on_step(self, change):
+    def _from_kernel(self, change):
         if not self.hold:
-            self.show_step(change["new"])
+            with self.hold():
+                setattr(self.view, change["owner"].description, change["new"])
+            self._settle()
+
+    def _settle(self):
+        """A setting off the precomputed grid: run it here and send the runs."""
+        s = self.settings
+        if all(grid.index(s["lr"], s["beta"])[2] for grid in self._grids):
+            self._extra = {}
+            return
+        self._extra = run_together({name: registry.make(name, s["lr"], s["beta"])
+                                    for name in self.names}, self.landscape, self.start,
+                                   self.steps, s["noise"], self.seed)
+        floor = self.landscape.minimum_value or 0.0
+        self.view.extra = fast.extra_runs(self._extra, s["lr"], s["beta"], floor)
 
     def rerun(self):
-        """Run every optimizer with the current lr / beta / noise, keep the step."""
+        """Run every optimizer over the lr and beta grid (current noise) and send it."""
         s = self.settings
-        opts = {name: make_optimizer(name, s["lr"], s["beta"]) for name in self.names}
-        self.trajectories = run_together(opts, self.landscape, self.start, self.steps,
-                                         s["noise"], self.seed)
-        self.show_step(self.controls["play"].value)
+        betas = sorted(set(BETA_STOPS) | {round(float(s["beta"]), 6)})
+        self._grids = fast.precompute(self.landscape, self.names, self.start, self.steps,
+                                      slider_stops(self.controls["lr"]), betas, None,
+                                      s["noise"], self.seed)
+        spec = fast.view_spec(self.landscape, self._grids, self.start, self.steps, mode="race",
+                              window=self.bounds, fps=self.fps, loss_title="loss so far")
+        spec["speed"] = int(self.controls["speed"].value)
+        self.view.spec = spec
+        self._settle()
+
+    @property
+    def trajectories(self) -> dict:
+        """{optimizer: Trajectory} at the current lr and beta."""
+        s = self.settings
+        return trajectories_at(self._grids, self._extra, s["lr"], s["beta"], self.steps)
 
     def frame(self, k: int) -> dict:
-        """Positions, update vectors and losses at step k: the data one frame shows."""
+        """Positions and update vectors at step k: the data one frame shows."""
         k = int(np.clip(k, 0, self.steps))
         heads, vectors = [], []
-        for name in self.names:
-            traj = self.trajectories[name]
-            n = int(traj.n_valid)  # finite points
+        for traj in self.trajectories.values():
+            n = int(traj.n_valid)
             i = min(k, n - 1)
             here = traj.xs[i]
             ahead = traj.xs[i + 1] if (i + 1 < n and i == k and k < self.steps) else here
@@ -170,22 +151,8 @@ class Race:
         return dict(step=k, heads=np.array(heads), vectors=np.array(vectors))
 
     def show_step(self, k: int):
-        """Draw every optimizer's path up to step k, its head and its next step."""
-        k = int(np.clip(k, 0, self.steps))
-        for name in self.names:
-            traj = self.trajectories[name]
-            points = traj.path()[: k + 1]
-            diverged = int(traj.diverged_at)
-            self.paths[name].update(points, diverged if 0 <= diverged <= k else -1)
-            losses = traj.valid_losses()[: k + 1] - self.floor
-            self.loss_lines[name].set_data(np.arange(len(losses)), losses)
-        data = self.frame(k)
-        self.heads.set_offsets(data["heads"])
-        self.arrows.set_offsets(data["heads"])
-        self.arrows.set_UVC(data["vectors"][:, 0], data["vectors"][:, 1])
-        self.step_text.set_text(f"step {k} / {self.steps}")
-        self.legend.refresh()
-        self.host.redraw()
+        """Show step k (the browser draws it)."""
+        self.controls["step"].value = int(np.clip(k, 0, self.steps))
 
     # -- outputs --------------------------------------------------------------
 
@@ -196,30 +163,32 @@ class Race:
         return RaceAnimation(self.landscape, list(self.trajectories.values()),
                              bounds=self.bounds, **options)
 
+    def figure(self):
+        """The finished race as a matplotlib Figure (the stored snapshot)."""
+        fig, ax, loss_ax, rule = fast.build_figure(self.landscape, self.bounds, self.start,
+                                                   figsize=self.figsize)
+        loss_ax.set_xlim(0, self.steps)
+        loss_ax.set_title("loss so far", fontsize="medium")
+        for name, traj in self.trajectories.items():
+            plotting.path(traj, ax, color=color_for(name), label=name, window=self.bounds)
+            losses = traj.valid_losses() - rule["floor"]
+            loss_ax.plot(np.arange(len(losses)), losses, color=color_for(name))
+        handles, labels = ax.get_legend_handles_labels()
+        fig.subplots_adjust(bottom=0.27)
+        fig.legend(handles, labels, loc="lower center", ncols=min(3, len(handles)),
+                   fontsize="small", framealpha=0.95)
+        return fig
+
     @property
     def ui(self) -> w.Box:
         if not hasattr(self, "_ui"):
-            c = self.controls
-            top = w.HBox([c["play"], c["step"], c["speed"]])
-            knobs = w.HBox([c["lr"], c["beta"], c["noise"]])
-            note = w.HTML("<small>Same lr for every optimizer; beta is the momentum "
-                          "(Adam's first beta). Arrow = the step about to be taken.</small>")
-            self._ui = w.VBox([top, knobs, self.host.widget, note])
+            note = w.HTML("<div style='font-size:16px;width:268px;line-height:1.3'>Same lr for "
+                          "every optimizer; beta is the momentum (Adam's first beta). The arrow "
+                          "is the step about to be taken.</div>")
+            column = w.VBox([labelled(self.controls["noise"], "gradient noise σ"), note],
+                            layout=w.Layout(width="276px", flex="none"))
+            self._ui = w.HBox([self.view, column], layout=w.Layout(flex_flow="row nowrap"))
         return self._ui
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        # the stored snapshot shows the finished race, then the live view goes back
-        k = self.controls["play"].value
-        with self.hold():
-            self.show_step(self.steps)
-            bundle = display_bundle(self.ui, self.host)
-            self.show_step(k)
-        return bundle
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self._repr_mimebundle_(), raw=True)
 
 
 def race(landscape=None, optimizers=RACE_OPTIMIZERS, start=(-5.0, 3.0), lr: float = 0.10,
@@ -229,17 +198,17 @@ def race(landscape=None, optimizers=RACE_OPTIMIZERS, start=(-5.0, 3.0), lr: floa
 
     Args:
         landscape: default landscapes.ravine(), L = theta1^2 + 10 theta2^2.
-        optimizers: names (see explorer.OPTIMIZER_CHOICES); default SGD,
+        optimizers: names from course_utils.registry; default SGD,
             SGD+momentum, SGD+Nesterov, Adagrad, RMSprop and Adam.
         start: where every run starts; default (-5, 3).
         lr: shared learning rate (default 0.10: plain SGD sits exactly at its
             stability limit 2 / lambda_max = 0.1 on the ravine and bounces).
         beta: momentum (SGD+momentum, SGD+Nesterov) and Adam's first beta.
         steps: length of the race.
-        speed: steps per animation frame (the Play advances this many).
+        speed: steps per animation frame.
         noise: gradient noise std; seed: its seed.
-        **options: interval (ms per frame), arrow_scale, figsize, bounds,
-            interactive.
+        **options: interval (ms per frame), arrow_scale, figsize (of the
+            stored snapshot), bounds.
     """
     return Race(landscape=landscape, optimizers=optimizers, start=start, lr=lr, beta=beta,
                 steps=steps, speed=speed, noise=noise, seed=seed, **options)
