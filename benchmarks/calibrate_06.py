@@ -11,7 +11,8 @@ change any verdict:
   seeds-345    other seeds: other initial weights and batch orders
   seeds-678    and a third set
   threads-1    torch.set_num_threads(1)
-  threads-2    torch.set_num_threads(2)
+  threads-2    torch.set_num_threads(2) (the same as baseline where torch's
+               default is 2, as on the course's 2-core machines)
   nudge        every initial weight moved by one ulp (torch.nextafter)
   old-x86      NumPy without AVX-512 kernels, ATEN_CPU_CAPABILITY=avx2,
                MKL_ENABLE_INSTRUCTIONS=AVX2 (an older x86 CPU)
@@ -87,35 +88,34 @@ MUTATIONS = [
     ("the tenfold lr not applied", "l06-11",
      "partial(torch.optim.SGD, lr=0.1)", "partial(torch.optim.SGD, lr=0.01)",
      ["plain SGD at lr 0.1 ends within half a point", "and closes more than 80%"]),
-    ("a grid too narrow for SGD", "l06-13",
+    ("a grid too narrow for SGD", "l06-13a",
      "[0.01, 0.03, 0.1, 0.3, 1.0]", "[0.01, 0.03, 0.1, 1.0]",
      ["for every optimizer the chosen lr is inside its grid"]),
     ("gradient clipping left on in the sweep", "l06-13",
      "validation, epochs=1, seeds=SEEDS,", "validation, epochs=1, seeds=SEEDS, clip_grad_norm=0.5,",
-     ["plain SGD at lr 1.0 diverges from every seed", "in every seed SGD+momentum at lr 0.3 diverges"]),
+     ["plain SGD at lr 1.0 diverges from at least one seed", "in every seed SGD+momentum at lr 0.3 diverges"]),
     ("initial weights ten times too large", "l06-16",
      "fair = training.compare(",
      "training.make_mlp = lambda s, sizes=(784, 256, 128, 10), f=training.make_mlp: f(s, sizes).apply("
      "lambda m: m.weight.data.mul_(10) if isinstance(m, torch.nn.Linear) else None)\nfair = training.compare(",
      ["the first loss is close to ln 10"]),
-    ("a schedule for Adam alone among the constant-lr runs", "l06-16",
+    ("a sweep that tuned Adam alone: the others at a tenth of their lr", "l06-16",
      "{name: partial(make, lr=best_lr[name]) for name, (make, _) in families.items()}",
-     "{name: ({'optimizer': partial(make, lr=best_lr[name]), 'scheduler': lambda o, n: lr_scheduler.OneCycleLR("
-     "o, max_lr=o.param_groups[0]['lr'], total_steps=n)} if name == 'Adam' else partial(make, lr=best_lr[name])) "
+     "{name: partial(make, lr=best_lr[name] if name == 'Adam' else best_lr[name] / 10) "
      "for name, (make, _) in families.items()}",
      ["and no optimizer leads"]),
     ("a schedule slipped into the constant-lr runs", "l06-16",
      "mnist, epochs=EPOCHS, seeds=SEEDS, progress=SHOW_PROGRESS)",
      "mnist, epochs=EPOCHS, seeds=SEEDS, progress=SHOW_PROGRESS, scheduler_fn=lambda o, n: "
      "lr_scheduler.OneCycleLR(o, max_lr=o.param_groups[0]['lr'], total_steps=n))",
-     ["with a constant learning rate, no optimizer's mean reaches 98%"]),
+     ["with a constant learning rate, no optimizer's mean reaches 97.8%"]),
     ("one optimizer left at a 30 times smaller lr", "l06-16",
      "partial(make, lr=best_lr[name])", "partial(make, lr=best_lr[name] / (30 if name == 'Adagrad' else 1))",
-     ["tuned, all seven means end within 2 points"]),
+     ["tuned, all seven means end within 3 points"]),
     ("a constant lr in place of every schedule", "l06-21",
      '"scheduler": ', '"scheduler": None and ',
-     ["every scheduled run beats its constant-lr baseline", "by more than 0.3 points on average",
-      "with a schedule, the best mean passes", "the schedules cut the seed-to-seed sd"]),
+     ["on average over the three schedules and the seeds", "with a schedule, the best mean passes",
+      "the scheduled runs are more repeatable"]),
     ("beta1 = 0 in the fixed-beta1 OneCycle run", "l06-21",
      '"AdamW (OneCycle, fixed beta1)": {"optimizer": adamw,',
      '"AdamW (OneCycle, fixed beta1)": {"optimizer": partial(adamw, betas=(0.0, 0.999)),',
@@ -129,13 +129,9 @@ MUTATIONS = [
     ("Adam + L2 in place of AdamW", "l06-29",
      '"AdamW": torch.optim.AdamW}', '"AdamW": torch.optim.Adam}',
      ["at the same lambda = 0.1, Adam + L2's validation loss", "AdamW tolerates a decay at least 100"]),
-    ("plain SGD given Adam's lr range in the sweep", "l06-13",
-     '"SGD":          (partial(torch.optim.SGD), [0.01, 0.03, 0.1, 0.3, 1.0]),',
-     '"SGD":          (partial(torch.optim.Adam), [1e-4, 3e-4, 0.001, 0.003, 0.01]),',
-     ["measured as the number of grid learning rates"]),
-    ("AdamW's grid at 30 times the lr", "l06-29",
+    ("AdamW's grid at a tenth of the lr", "l06-29",
      "partial(methods[method], lr=lr, weight_decay=wd)",
-     "partial(methods[method], lr=lr * (30 if method == 'AdamW' else 1), weight_decay=wd)",
+     "partial(methods[method], lr=lr / (10 if method == 'AdamW' else 1), weight_decay=wd)",
      ["tuned separately, the two best validation losses differ"]),
     ("AdamW in place of Adam + L2 for the kept networks", "l06-31b",
      "partial(methods[name], lr=1e-3, weight_decay=0.1)", "partial(torch.optim.AdamW, lr=1e-3, weight_decay=0.1)",
@@ -145,13 +141,13 @@ MUTATIONS = [
      ["AdamW fewer than 5%"]),
     ("a tamer lr in the unclipped run", "l06-32",
      '"SGD (lr 1.0)": partial(torch.optim.SGD, lr=1.0)', '"SGD (lr 1.0)": partial(torch.optim.SGD, lr=0.1)',
-     ["without clipping, at least one seed's run diverges", "and no seed gets past 80%"]),
+     ["without clipping, at least one seed's run diverges"]),
     ("clipping switched off", "l06-32",
      '"clip_grad_norm": 1.0}', '"clip_grad_norm": None}',
      ["with clipping, every seed trains to more than 85%"]),
     ("the lr not scaled with the batch", "l06-35",
      "partial(torch.optim.SGD, lr=0.02, momentum=0.9)", "partial(torch.optim.SGD, lr=0.01, momentum=0.9)",
-     ["batch 256 at lr 0.02 ends within 10%"]),
+     ["batch 256 at lr 0.02 ends within 20%"]),
     ("the batch not doubled", "l06-35",
      '"batch_size": 256},\n    "SGD+momentum, batch 256, lr 0.02"', '"batch_size": 128},\n    "SGD+momentum, batch 256, lr 0.02"',
      ["batch 256 at the same lr falls behind", "in test accuracy the unscaled run is more than 0.5"]),
@@ -161,8 +157,15 @@ MUTATIONS = [
 ]
 
 
-def load(path: Path = NOTEBOOK):
-    return nbformat.read(path, as_version=4)
+# Cells of sections 3 and 4 (sweep, fair runs, schedules, the run viewer), which a
+# mutation in sections 5-7 does not need to run.
+LAST_FAIR_COMPARISON_CELL = "l06-24"
+SWEEP_AND_SCHEDULE_CELLS = {"l06-13", "l06-14", "l06-14b", "l06-16", "l06-17", "l06-17b", "l06-19",
+                            "l06-21", "l06-22", "l06-22b", "l06-24"}
+
+
+def load(path: Path | None = None):
+    return nbformat.read(path or NOTEBOOK, as_version=4)
 
 
 def cell_by_id(nb, cell_id: str):
@@ -192,22 +195,35 @@ def instrumented(nb, replacements: dict, after_setup: str, stop_after: str | Non
         setup.source = setup.source.replace(old, new)
     index = nb.cells.index(setup)
     hook = "from course_utils import claims\nclaims.RAISE_ON_FAILURE = False\n" + after_setup
-    cells = nb.cells[:index + 1] + [nbformat.v4.new_code_cell(hook)]
+    cells = nb.cells[:index + 1] + [nbformat.v4.new_code_cell(hook, id="calibration-hook")]
     for cell in nb.cells[index + 1:]:
         cells.append(cell)
         if stop_after is not None and cell.get("id") == stop_after:
             break
-    dump = (f"import json\njson.dump({{'claims': claims.RECORD, "
+    dump = (f"import json  # calibration: record\njson.dump({{'claims': claims.RECORD, "
             f"'best_lr': {{k: float(v) for k, v in globals().get('best_lr', {{}}).items()}}}}, "
             f"open({str(record)!r}, 'w'))")
-    cells.append(nbformat.v4.new_code_cell(dump))
+    cells.append(nbformat.v4.new_code_cell(dump, id="calibration-record"))
     nb.cells = cells
-    for cell in nb.cells:  # ids of the added cells
-        cell.setdefault("id", f"calibration-{id(cell)}")
     return nb
 
 
-def execute(nb, env_extra: dict, record: Path, timeout: int = 1800) -> dict:
+def without_instrumentation(nb):
+    """The executed notebook as a reader gets it: the added cells removed, counts renumbered."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    nb.cells = [c for c in nb.cells if not c.get("id", "").startswith("calibration-")]
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count
+            for output in cell.outputs:
+                if "execution_count" in output:
+                    output["execution_count"] = count
+    return nb
+
+
+def execute(nb, env_extra: dict, record: Path, timeout: int = 1800, save_to: Path | None = None) -> dict:
     saved = {k: os.environ.get(k) for k in env_extra}
     os.environ.update(env_extra)
     try:
@@ -219,6 +235,8 @@ def execute(nb, env_extra: dict, record: Path, timeout: int = 1800) -> dict:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+    if save_to is not None:
+        nbformat.write(without_instrumentation(nb), save_to)
     return json.loads(record.read_text())
 
 
@@ -259,15 +277,20 @@ def print_report(rows: list[dict], runs: dict) -> None:
         print(f"  {n:<10} " + ", ".join(f"{k} {v:g}" for k, v in lrs.items()))
 
 
-def run_mutations(workdir: Path) -> list[dict]:
+def run_mutations(workdir: Path, part: int = 0, parts: int = 1, only: list[int] | None = None) -> list[dict]:
     results = []
     nb = load()
-    for name, cell_id, old, new, targets in MUTATIONS:
+    chosen = [MUTATIONS[i] for i in only] if only else MUTATIONS[part::parts]
+    for name, cell_id, old, new, targets in chosen:
         mutated = apply_mutation(nb, cell_id, old, new)
+        ids = [c.get("id") for c in mutated.cells]
+        if ids.index(cell_id) > ids.index(LAST_FAIR_COMPARISON_CELL):
+            # Sections 5-7 do not use the sweep, the fair runs or the schedules: skip them.
+            mutated.cells = [c for c in mutated.cells if c.get("id") not in SWEEP_AND_SCHEDULE_CELLS]
         last_target = max((i for i, c in enumerate(mutated.cells)
                            if any(t in c.source for t in targets)), default=None)
         stop_after = mutated.cells[last_target].get("id")
-        record = workdir / f"mutation-{len(results)}.json"
+        record = workdir / f"mutation-{part}-{len(results)}.json"
         start = time.perf_counter()
         claims = execute(instrumented(mutated, {}, "", stop_after, record), {}, record)["claims"]
         broken = {t: any(c["statement"].startswith(t) and not c["holds"] for c in claims) for t in targets}
@@ -279,13 +302,36 @@ def run_mutations(workdir: Path) -> list[dict]:
 
 
 def main(argv=None) -> int:
+    global NOTEBOOK
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", default=",".join(PERTURBATIONS),
                         help=f"comma-separated, from {', '.join(PERTURBATIONS)}")
     parser.add_argument("--mutations", action="store_true", help="also run every mutation")
     parser.add_argument("--only-mutations", action="store_true")
+    parser.add_argument("--part", default="1/1", help="run every n-th mutation only, from the k-th: k/n")
+    parser.add_argument("--only", default="", help="comma-separated mutation numbers (0-based) to run")
     parser.add_argument("--out", default=str(ROOT / "test-artifacts" / "calibrate_06.json"))
+    parser.add_argument("--notebook", default=str(NOTEBOOK), help="the notebook to calibrate")
+    parser.add_argument("--save-baseline", metavar="PATH",
+                        help="write the executed baseline run there, as a reader gets it")
+    parser.add_argument("--merge", nargs="+", metavar="FILE",
+                        help="only report: combine the runs and mutations stored in these result files")
     args = parser.parse_args(argv)
+    NOTEBOOK = Path(args.notebook).resolve()
+    if args.merge:
+        parts = [json.loads(Path(f).read_text()) for f in args.merge]
+        runs = {n: r for part in parts for n, r in part.get("runs", {}).items()}
+        mutations = [m for part in parts for m in part.get("mutations", [])]
+        rows = report(runs)
+        print_report(rows, runs)
+        for m in mutations:
+            print(f"{'ok  ' if m['all_broken'] else 'MISS'} {m['mutation']} ({m['cell']}, {m['seconds']} s): "
+                  + "; ".join(f"{'breaks' if b else 'KEEPS'} '{t}'" for t, b in m["broken"].items()))
+        Path(args.out).write_text(json.dumps(dict(runs=runs, claims=rows, mutations=mutations), indent=1))
+        bad = [r for r in rows if not r["holds_everywhere"] or r.get("ratio", 9) < 3]
+        print(f"\n{len(bad)} claims fail somewhere or have a margin under 3x their spread; "
+              f"{sum(not m['all_broken'] for m in mutations)} of {len(mutations)} mutations missed a claim.")
+        return 1 if bad or any(not m["all_broken"] for m in mutations) else 0
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     workdir = out.parent
@@ -296,13 +342,17 @@ def main(argv=None) -> int:
             replacements, after_setup, env = PERTURBATIONS[name]
             record = workdir / f"calibrate-{name}.json"
             start = time.perf_counter()
-            runs[name] = execute(instrumented(load(), replacements, after_setup, None, record), env, record)
+            save_to = Path(args.save_baseline) if name == "baseline" and args.save_baseline else None
+            runs[name] = execute(instrumented(load(), replacements, after_setup, None, record), env, record,
+                                 save_to=save_to)
             print(f"{name}: {time.perf_counter() - start:.0f} s", flush=True)
         rows = report(runs)
         print_report(rows, runs)
         result.update(runs=runs, claims=rows)
     if args.mutations or args.only_mutations:
-        result["mutations"] = run_mutations(workdir)
+        k, n = (int(x) for x in args.part.split("/"))
+        only = [int(i) for i in args.only.split(",")] if args.only else None
+        result["mutations"] = run_mutations(workdir, k - 1, n, only)
     out.write_text(json.dumps(result, indent=1))
     bad = [r for r in result.get("claims", []) if not r["holds_everywhere"] or r.get("ratio", 9) < 3]
     missed = [m for m in result.get("mutations", []) if not m["all_broken"]]

@@ -34,7 +34,7 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
 
-from course_utils import grader  # noqa: E402
+from course_utils import grader, notebook_metadata  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -48,8 +48,6 @@ CHECK_PREFIX = "check-"
 CHECK_TAG = "nbval-check-output"
 DEFAULT_TIMEOUT = grader.DEFAULT_TIMEOUT
 
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-LANGUAGE_INFO = {"name": "python"}
 #: Cell metadata that survives normalisation (everything else is editor state).
 CELL_METADATA = ("tags", "editable", "deletable")
 
@@ -114,7 +112,9 @@ def normalise(nb):
     """A copy with stable metadata: nbformat 4.5, fixed kernel, no editor state."""
     nb = copy.deepcopy(nb)
     nb.nbformat, nb.nbformat_minor = 4, 5
-    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
+    # What JupyterLab writes on opening, so a student's copy opens unchanged.
+    nb.metadata = nbformat.from_dict({"kernelspec": notebook_metadata.kernelspec(),
+                                      "language_info": notebook_metadata.language_info()})
     for cell in nb.cells:
         cell.metadata = nbformat.from_dict(
             {k: cell.metadata[k] for k in CELL_METADATA if k in cell.metadata})

@@ -133,7 +133,7 @@ def plot_lr_sweep(sweep: Mapping[str, tuple], chosen: Mapping[str, float], figsi
         ax.set_ylim(top=top)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize="small")
-    panels["SGD family"].set_ylabel("validation loss after 1 epoch (20,000 images)")
+    panels["SGD family"].set_ylabel("validation loss after one short epoch")
     fig.suptitle("Learning-rate sweep: mean ± sd over seeds, star = chosen, x = diverged")
     return fig
 

@@ -26,6 +26,7 @@ from lab_server import IDLE, LabServer, chromium, missing, run_all, wait_settled
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "tests" / "browser_demo.ipynb"
 LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -43,6 +44,9 @@ def lab(browser_ready, tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     for path in [DEMO, *LECTURES]:
         shutil.copy(path, root / path.name)
+    (root / "exercises").mkdir()
+    for path in EXERCISES:
+        shutil.copy(path, root / "exercises" / path.name)
     nb = nbformat.v4.new_notebook()
     from course_utils import animation, landscapes, run
     from course_utils.notebook_metadata import kernelspec, language_info
@@ -60,16 +64,20 @@ def lab(browser_ready, tmp_path_factory):
         yield server, browser
 
 
-@pytest.mark.parametrize("path", [DEMO, *LECTURES], ids=lambda p: p.stem)
+def _served_name(path: Path) -> str:
+    return f"exercises/{path.name}" if path.parent.name == "exercises" else path.name
+
+
+@pytest.mark.parametrize("path", [DEMO, *LECTURES, *EXERCISES], ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_opening_a_stored_notebook_changes_nothing(lab, path, artifacts_dir):
     server, browser = lab
-    page = server.open(browser, path.name)
+    page = server.open(browser, _served_name(path))
     try:
         wait_settled(page, quiet=2.0)
         page.wait_for_timeout(1000)
         dirty = page.locator(".lm-TabBar-tab.jp-mod-dirty").count()
         if dirty:
-            page.screenshot(path=str(artifacts_dir / f"dirty_{path.stem}.png"))
+            page.screenshot(path=str(artifacts_dir / f"dirty_{path.parent.name}_{path.stem}.png"))
         assert dirty == 0, f"{path.name} is marked changed right after opening"
     finally:
         page.context.close()
