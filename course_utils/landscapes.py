@@ -253,7 +253,7 @@ def ill_conditioned_saddle(steep: float = 200.0, negative: float = 2.0) -> Lands
 
     return Landscape(name=f"ill-conditioned saddle ({_num(steep)}:{_num(negative)})",
                      formula=rf"{_num(steep / 2)}x^2 - {_num(negative / 2)}y^2", dim=2,
-                     _value=value, _grad=grad, _hessian=hessian, minima=np.zeros((0, 2)),
+                     value_fn=value, grad_fn=grad, hessian_fn=hessian, minima=np.zeros((0, 2)),
                      bounds=((-0.6, 0.6), (-1.5, 1.5)), bounded_below=False)
 
 
@@ -278,7 +278,7 @@ def random_saddle(dim: int = 50, negative: int = 1, curvature_range=(0.1, 100.0)
     H = 0.5 * (H + H.T)
     bowl = quadratic(H, name="random saddle", formula=r"\frac{1}{2}\theta^\top H\theta")
     return Landscape(name=f"random saddle (d={dim}, {negative} down)", formula=bowl.formula, dim=dim,
-                     _value=bowl._value, _grad=bowl._grad, _hessian=bowl._hessian,
+                     value_fn=bowl.value_fn, grad_fn=bowl.grad_fn, hessian_fn=bowl.hessian_fn,
                      minima=np.zeros((0, dim)), bounds=bowl.bounds, bounded_below=False)
 
 
