@@ -119,8 +119,9 @@ def plot_lr_sweep(sweep: Mapping[str, tuple], chosen: Mapping[str, float], figsi
         lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
         color = color_for(name)
         ok = np.isfinite(losses).all(axis=1)
-        mean = np.where(ok, np.nanmean(np.where(np.isfinite(losses), losses, np.nan), axis=1), np.nan)
-        sd = np.where(ok, np.nanstd(losses, axis=1, ddof=1) if losses.shape[1] > 1 else 0.0, np.nan)
+        with np.errstate(invalid="ignore"):  # rows with a diverged seed are nan, and not drawn
+            mean = np.where(ok, losses.mean(axis=1), np.nan)
+            sd = np.where(ok, losses.std(axis=1, ddof=1) if losses.shape[1] > 1 else 0.0, np.nan)
         ax.errorbar(lrs, mean, yerr=sd, color=color, marker="o", capsize=4, label=name)
         for column in losses.T:
             ax.scatter(lrs, np.minimum(column, top), color=color, s=12, alpha=0.5)
@@ -132,7 +133,8 @@ def plot_lr_sweep(sweep: Mapping[str, tuple], chosen: Mapping[str, float], figsi
         ax.set(xscale="log", yscale="log", xlabel="learning rate", title=title)
         ax.set_ylim(top=top)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize="small")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize="small")
     panels["SGD family"].set_ylabel("validation loss after one short epoch")
     fig.suptitle("Learning-rate sweep: mean ± sd over seeds, star = chosen, x = diverged")
     return fig
