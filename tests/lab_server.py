@@ -145,6 +145,16 @@ def prompts(page) -> list:
                                      "nodes => nodes.map(n => n.textContent.trim())")
 
 
+def race_animation_plays(page, wait_ms: int) -> bool:
+    """Press Play on the page's first kernel-free race animation; True if its readout moved."""
+    anim = page.locator(".cu-race").first
+    anim.scroll_into_view_if_needed()
+    before = anim.locator(".cu-readout").inner_text()
+    anim.locator(".cu-play").click()
+    page.wait_for_timeout(wait_ms)
+    return anim.locator(".cu-readout").inner_text() != before
+
+
 def wait_settled(page, quiet: float = 2.0, timeout: float = 60.0):
     """Until the kernel has been idle for `quiet` seconds (right after opening,
     JupyterLab may still replace the kernel it first started)."""

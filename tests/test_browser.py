@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lab_server import IDLE, LabServer, chromium, missing, run_all, wait_settled
+from lab_server import IDLE, LabServer, chromium, missing, race_animation_plays, run_all, wait_settled
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "tests" / "browser_demo.ipynb"
@@ -138,12 +138,7 @@ def test_fast_widgets_answer_in_the_browser_and_fit_at_1280x720(lab, artifacts_d
         assert readout.locator(".cu-readout").inner_text() != before
         page.screenshot(path=str(artifacts_dir / "browser_race_playing.png"))
         # the kernel-free HTML animation plays in the notebook output
-        anim = page.locator(".cu-race").first
-        anim.scroll_into_view_if_needed()
-        text = anim.locator(".cu-readout").inner_text()
-        anim.locator(".cu-play").click()
-        page.wait_for_timeout(800)
-        assert anim.locator(".cu-readout").inner_text() != text
+        assert race_animation_plays(page, 800)
         assert not page.errors, page.errors
     finally:
         page.context.close()

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lab_server import chromium, missing
+from lab_server import chromium, missing, race_animation_plays
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -78,12 +78,7 @@ def test_the_site_works_offline_from_a_local_folder(site, artifacts_dir):
         assert "$" not in page.locator("main").inner_text().split("In [")[0]  # the prose before the code
         assert page.evaluate("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
         # the animation plays
-        anim = page.locator(".cu-race").first
-        anim.scroll_into_view_if_needed()
-        before = anim.locator(".cu-readout").inner_text()
-        anim.locator(".cu-play").click()
-        page.wait_for_timeout(700)
-        assert anim.locator(".cu-readout").inner_text() != before
+        assert race_animation_plays(page, 700)
         # the kernel-free sliders
         for index, label in ((0, "lr"), (1, "beta")):
             view = page.locator(".cu-view").nth(index)
