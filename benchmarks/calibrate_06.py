@@ -238,10 +238,14 @@ def report(runs: dict) -> list[dict]:
     names = list(runs)
     rows = []
     for i, first in enumerate(runs[names[0]]["claims"]):
-        entries = [runs[n]["claims"][i] for n in names if i < len(runs[n]["claims"])]
+        # Matched by statement, not position: a run of an older draft may lack a claim or have another.
+        found = {n: next((c for c in runs[n]["claims"] if c["statement"] == first["statement"]), None)
+                 for n in names}
+        found = {n: e for n, e in found.items() if e is not None}
+        entries = list(found.values())
         values = [e["value"] for e in entries]
         row = dict(statement=first["statement"], above=first["above"], below=first["below"],
-                   holds_everywhere=all(e["holds"] for e in entries), values=dict(zip(names, values)))
+                   holds_everywhere=all(e["holds"] for e in entries), values=dict(zip(found, values)))
         if first["value"] is not None:
             row["spread"] = max(values) - min(values)
             row["margin"] = min(e["margin"] for e in entries)
