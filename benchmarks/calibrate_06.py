@@ -235,13 +235,12 @@ def execute(nb, env_extra: dict, record: Path, timeout: int = 1800, save_to: Pat
 
 def report(runs: dict) -> list[dict]:
     """One row per claim: values per run, spread, margin, ratio, verdict everywhere."""
-    names = list(runs)
+    # Matched by statement, not position: a run of an older draft may lack a claim or have another.
+    by_statement = {n: {c["statement"]: c for c in run["claims"]} for n, run in runs.items()}
     rows = []
-    for i, first in enumerate(runs[names[0]]["claims"]):
-        # Matched by statement, not position: a run of an older draft may lack a claim or have another.
-        found = {n: next((c for c in runs[n]["claims"] if c["statement"] == first["statement"]), None)
-                 for n in names}
-        found = {n: e for n, e in found.items() if e is not None}
+    for first in next(iter(runs.values()))["claims"]:
+        found = {n: claims[first["statement"]] for n, claims in by_statement.items()
+                 if first["statement"] in claims}
         entries = list(found.values())
         values = [e["value"] for e in entries]
         row = dict(statement=first["statement"], above=first["above"], below=first["below"],
