@@ -106,7 +106,7 @@ MUTATIONS = [
      ["and no optimizer leads"]),
     ("a constant lr in place of every schedule", "l06-21",
      '"scheduler": ', '"scheduler": None and ',
-     ["on average over the three schedules and the seeds", "with a schedule, the best mean passes"]),
+     ["for AdamW, on average over its two schedules and the seeds", "with a schedule, the best mean passes"]),
     # (beta1 = 0 in the fixed-beta1 run did NOT break it: under OneCycle on these two
     # epochs, Adam's beta1 hardly matters. A control run that lost its schedule does.)
     ("the fixed-beta1 control run without its schedule", "l06-21",
