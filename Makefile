@@ -23,6 +23,12 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 OLD_X86 := NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" ATEN_CPU_CAPABILITY=avx2 \
            MKL_ENABLE_INSTRUCTIONS=AVX2
 
+# The suite runs on every core (pytest-xdist); --dist loadscope keeps each
+# notebook's cells in one worker, in order, as nbval needs. TEST_WORKERS=0 runs
+# it in one process (easier to debug).
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+
 .PHONY: lab test test-portable setup exercises check-exercises grade bench calibrate lock clean site
 
 $(STAMP): requirements/lock.txt pyproject.toml
@@ -47,12 +53,12 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	@echo "Python used: $$($(BIN)/python --version)"
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 	@echo "Portability: every lecture and solution notebook again, as on an older x86 CPU (no AVX-512)"
-	$(OLD_X86) $(BIN)/python -m pytest notebooks solutions $(PYTEST_ARGS)
+	$(OLD_X86) $(PYTEST) notebooks solutions $(PYTEST_ARGS)
 
 test-portable: $(STAMP)
-	$(OLD_X86) $(BIN)/python -m pytest notebooks solutions $(PYTEST_ARGS)
+	$(OLD_X86) $(PYTEST) notebooks solutions $(PYTEST_ARGS)
 
 exercises: $(STAMP)
 	$(BIN)/python -m course_utils.authoring build
