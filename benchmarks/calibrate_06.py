@@ -99,9 +99,11 @@ MUTATIONS = [
      "training.make_mlp = lambda s, sizes=(784, 256, 128, 10), f=training.make_mlp: f(s, sizes).apply("
      "lambda m: m.weight.data.mul_(10) if isinstance(m, torch.nn.Linear) else None)\nfair = training.compare(",
      ["the first loss is close to ln 10"]),
-    ("a sweep that tuned Adam alone: the others at a tenth of their lr", "l06-16",
+    # (The others at a tenth of their lr did NOT break it: Adagrad and RMSprop stay
+    # within 0.8 points of Adam one grid step below their choice.)
+    ("a sweep that tuned Adam alone: the others at a thirtieth of their lr", "l06-16",
      "{name: partial(make, lr=best_lr[name]) for name, (make, _) in families.items()}",
-     "{name: partial(make, lr=best_lr[name] if name == 'Adam' else best_lr[name] / 10) "
+     "{name: partial(make, lr=best_lr[name] if name == 'Adam' else best_lr[name] / 30) "
      "for name, (make, _) in families.items()}",
      ["and no optimizer leads"]),
     ("a constant lr in place of every schedule", "l06-21",
