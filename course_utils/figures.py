@@ -1,7 +1,7 @@
 """Lecture figures too long to live-code: each is one call in a notebook cell.
 
-Introduced in lectures 02 and 03, where a cell should stay at about a dozen
-visible lines. Every function takes what it draws as arguments (no notebook
+Introduced in lectures 01, 02 and 03, where a cell should stay at about a
+dozen visible lines. Every function takes what it draws as arguments (no notebook
 globals) and returns the Figure, sized to stay readable at 1280x720 (text at
 least 12 px once JupyterLab scales the PNG to its output width).
 
@@ -9,6 +9,10 @@ least 12 px once JupyterLab scales the PNG to its output width).
     >>> figures.lookahead_toy(theta, velocity, lr, beta, heavy_run, nesterov_run)
     >>> figures.symptom_grid(cases)
     >>> figures.frequency_response(betas)
+    >>> figures.map_and_curves(landscape, paths, curves, colors, map_title, curves_title)
+
+Every Figure lays itself out (constrained or tight layout), so it needs no
+bbox_inches="tight" pass when it is saved or shown inline.
 """
 from __future__ import annotations
 
