@@ -74,7 +74,7 @@ def test_condition_panels_give_a_map_per_problem_and_a_log_bar_chart():
     maps, bars = fig.axes[:2], fig.axes[3]
     assert "round" in maps[0].get_title() and r"$\kappa$ = 100.0" in maps[1].get_title()
     assert bars.get_xscale() == "log" and len(bars.patches) == 2
-    assert fig._suptitle.get_text() == "two bowls"
+    assert fig.get_suptitle() == "two bowls"
     with pytest.raises(ValueError, match="one bar label"):
         figures.condition_panels(problems, {"round": 1.1, "long": 100.0}, ["round"], None, "")
 
