@@ -1,7 +1,7 @@
 """Lecture figures too long to live-code: each is one call in a notebook cell.
 
-Introduced in lectures 02 and 03, where a cell should stay at about a dozen
-visible lines. Every function takes what it draws as arguments (no notebook
+Introduced in lectures 01, 02 and 03, where a cell should stay at about a
+dozen visible lines. Every function takes what it draws as arguments (no notebook
 globals) and returns the Figure, sized to stay readable at 1280x720 (text at
 least 12 px once JupyterLab scales the PNG to its output width).
 
@@ -9,6 +9,10 @@ least 12 px once JupyterLab scales the PNG to its output width).
     >>> figures.lookahead_toy(theta, velocity, lr, beta, heavy_run, nesterov_run)
     >>> figures.symptom_grid(cases)
     >>> figures.frequency_response(betas)
+    >>> figures.map_and_curves(landscape, paths, curves, colors, map_title, curves_title)
+
+Every Figure lays itself out (constrained or tight layout), so it needs no
+bbox_inches="tight" pass when it is saved or shown inline.
 """
 from __future__ import annotations
 
@@ -22,6 +26,187 @@ from .style import color_for
 #: Colours for "the symptom" and "after the fix" in the debugging figures.
 SYMPTOM_COLOR = "#D55E00"
 FIXED_COLOR = "#4D4D4D"
+
+
+# ==========================================================================
+# Lectures 01-02 (new helpers go at the end of the module, not here)
+
+
+# --------------------------------------------------------------------------
+# Lecture 01: the ravine
+
+
+def rate_against_lr(lrs, shallow, steep, rate, measured_lrs, measured, best_lr: float,
+                    ceiling: float):
+    """Lecture 01's V: contraction per step against the learning rate.
+
+    Args:
+        lrs: the dense lr grid of the curves.
+        shallow, steep: |1 - lr lambda_min| and |1 - lr lambda_max| on `lrs`.
+        rate: the theory, the larger of the two, on `lrs`.
+        measured_lrs, measured: the lrs run and their measured rates (dots).
+        best_lr: marked with a dotted line; ceiling: where the shaded
+            diverging region starts.
+    """
+    if not len(measured_lrs) == len(measured):
+        raise ValueError("measured_lrs and measured must have the same length")
+    right = float(np.max(lrs))
+    fig, ax = plt.subplots(figsize=(11, 6.2), layout="constrained")
+    ax.plot(lrs, shallow, "--", color="#009E73", linewidth=1.8, label=r"shallow: $|1-\mathrm{lr}\,\lambda_{\min}|$")
+    ax.plot(lrs, steep, "--", color="#D55E00", linewidth=1.8, label=r"steep: $|1-\mathrm{lr}\,\lambda_{\max}|$")
+    ax.plot(lrs, rate, color=FIXED_COLOR, label="theory: the larger of the two")
+    ax.plot(measured_lrs, measured, "o", color=FIXED_COLOR, markeredgecolor="black",
+            label="measured (late window)")
+    ax.axvline(best_lr, color="#0072B2", linestyle=":", linewidth=2.2)
+    ax.text(best_lr - 0.002, 0.15, r"best: $2/(\lambda_{\min}+\lambda_{\max})$", color="#0072B2", ha="right")
+    ax.axvspan(ceiling, right, color="#D55E00", alpha=0.12)
+    ax.text(ceiling + 0.0015, 0.15, "diverges", color="#D55E00")
+    ax.set(ylim=(0, 1.25), xlim=(0, right), xlabel="learning rate", ylabel="contraction per step",
+           title="GD on the ravine: rate against learning rate")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left", framealpha=0.95)
+    return fig
+
+
+def steps_against_kappa(dense_kappas, theory_steps, estimate, kappas, measured_steps):
+    """Lecture 01: steps to tolerance against the condition number, log-log.
+
+    Args:
+        dense_kappas: kappa grid of the two curves; theory_steps: the exact
+            count ceil(ln(tol/e0) / ln rho*); estimate: kappa/2 ln(e0/tol).
+        kappas, measured_steps: the runs (dots).
+    """
+    if not len(dense_kappas) == len(theory_steps) == len(estimate):
+        raise ValueError("dense_kappas, theory_steps and estimate must have the same length")
+    fig, ax = plt.subplots(figsize=(11, 6.2), layout="constrained")
+    ax.loglog(dense_kappas, theory_steps, color=FIXED_COLOR,
+              label=r"theory: $\lceil\ln(\mathrm{tol}/e_0)/\ln\rho^\star\rceil$")
+    ax.loglog(dense_kappas, estimate, ":", color="#999999",
+              label=r"large-$\kappa$ estimate $\frac{\kappa}{2}\ln(e_0/\mathrm{tol})$")
+    ax.loglog(kappas, measured_steps, "o", color=FIXED_COLOR, markeredgecolor="black", label="measured")
+    ax.set(xlabel=r"condition number $\kappa$", ylabel="steps to distance $10^{-6}$",
+           title="GD at its best learning rate: steps grow like $\\kappa$")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(framealpha=0.95)
+    return fig
+
+
+def condition_panels(problems: dict, condition: dict, bar_labels, bounds, title: str):
+    """Lecture 01: one GD path per data set's quadratic, and a bar chart of their kappas.
+
+    Args:
+        problems: name -> (landscape, trajectory); one map each, titled with
+            the name and its kappa (at most three: the fourth panel is the bars).
+        condition: name -> kappa; bar_labels: short names for the bars.
+        bounds: the common window of the maps; title: the figure's title.
+    """
+    if len(problems) > 3 or len(bar_labels) != len(condition):
+        raise ValueError("at most three problems, and one bar label per condition number")
+    from . import plotting  # plotting imports style only; kept local as in race_grid
+
+    fig, axes = plt.subplots(2, 2, figsize=(12, 10.5))
+    for ax, (name, (landscape, trajectory)) in zip(axes.ravel(), problems.items()):
+        plotting.paths(landscape, trajectory, ax=ax, legend=False, bounds=bounds,
+                       title=f"{name}\n" + rf"$\kappa$ = {condition[name]:.1f}")
+        ax.set(xlabel=r"$w_1 - w_1^\star$", ylabel=r"$w_2 - w_2^\star$")
+    bars = axes[1, 1]
+    bars.barh(list(bar_labels), list(condition.values()), color=FIXED_COLOR)
+    bars.invert_yaxis()
+    bars.set(xscale="log", xlabel=r"condition number $\kappa$", title="the three Hessians")
+    fig.suptitle(title, fontsize=20)
+    fig.tight_layout()
+    return fig
+
+
+def map_and_curves(landscape, paths: dict, curves: dict, colors: dict, map_title: str,
+                   curves_title: str, ylabel: str = "loss", styles: dict | None = None,
+                   start=None, path_width: float = 2.2, map_legend: str = "lower right",
+                   curves_legend: str = "lower left", legend_fontsize=None):
+    """A contour map with paths beside one log-scale curve per path (loss, step length, ...).
+
+    Introduced in lecture 01 (noisy SGD) and used again in lecture 02
+    (learning-rate schedules, Rosenbrock).
+
+    Args:
+        paths: label -> positions (n, 2), drawn in dict order (the last on top).
+        curves: label -> values per step; the same labels as `paths`.
+        colors: label -> colour; styles: label -> (linestyle, linewidth) of
+            both its path and its curve, default solid lines (paths
+            `path_width` wide).
+        start: optional start point, drawn as a black dot.
+    """
+    if set(paths) != set(curves) or not set(paths) <= set(colors):
+        raise ValueError("paths and curves need the same labels, and every label a colour")
+    from . import plotting
+
+    styles = styles or {}
+    fig, (ax_map, ax_curves) = plt.subplots(1, 2, figsize=(13, 5.6), layout="constrained")
+    plotting.contour(landscape, ax=ax_map, title=map_title)
+    for label, points in paths.items():
+        dash, width = styles.get(label, ("-", path_width))
+        ax_map.plot(points[:, 0], points[:, 1], dash, color=colors[label], linewidth=width, label=label)
+    if start is not None:
+        ax_map.plot(*start, "o", color="black", markersize=10)
+    ax_map.legend(loc=map_legend, fontsize=legend_fontsize)
+    for label, values in curves.items():
+        dash, width = styles.get(label, ("-", None))
+        ax_curves.semilogy(values, dash, color=colors[label], linewidth=width, label=label)
+    ax_curves.set(xlabel="step", ylabel=ylabel, title=curves_title)
+    ax_curves.grid(alpha=0.3)
+    ax_curves.legend(loc=curves_legend)
+    return fig
+
+
+# --------------------------------------------------------------------------
+# Lecture 02: momentum and Nesterov
+
+
+def step_growth(speed, betas):
+    """Lecture 02: step length per step on a constant slope, one curve per beta, log-log.
+
+    Args:
+        speed: (steps, len(betas)) step lengths divided by lr |g|.
+        betas: the momenta; each gets its terminal value 1/(1 - beta) dotted.
+    """
+    speed = np.asarray(speed)
+    if speed.ndim != 2 or speed.shape[1] != len(betas):
+        raise ValueError(f"speed must be shaped (steps, {len(betas)}); got {speed.shape}")
+    fig, ax = plt.subplots(figsize=(12, 6.5), layout="constrained")
+    blues = plt.cm.Blues(np.linspace(0.35, 1.0, len(betas)))
+    for i, (beta, color) in enumerate(zip(betas, blues)):
+        ax.plot(np.arange(1, len(speed) + 1), speed[:, i], color=color, label=rf"$\beta$ = {beta:g}")
+        ax.axhline(1 / (1 - beta), color=color, linestyle=":", linewidth=1.5)
+    ax.set(xscale="log", yscale="log", xlabel="step", ylabel=r"step length / (lr $\cdot$ |g|)",
+           title=r"constant gradient: the step grows to lr/(1-$\beta$) (dotted)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def convex_rates(steps, curves: dict):
+    """Lecture 02: loss against step on a convex problem, with the guarantees, log-log.
+
+    Args:
+        steps: the step numbers k (>= 1) shared by every curve.
+        curves: label -> (values per step, optimizer name, linestyle). The
+            optimizer picks the colour; dashed curves are guarantees and are
+            drawn thinner.
+    """
+    for label, (values, _, _) in curves.items():
+        if len(values) != len(steps):
+            raise ValueError(f"{label!r} has {len(values)} values for {len(steps)} steps")
+    fig, ax = plt.subplots(figsize=(11, 6.5), layout="constrained")
+    for label, (values, optimizer, linestyle) in curves.items():
+        ax.loglog(steps, values, linestyle, color=color_for(optimizer), label=label,
+                  linewidth=1.6 if linestyle == "--" else None)
+    ax.set(xlabel="step k", ylabel=r"$L(\theta_k) - L^\star$", title="a convex problem: slope -1 against slope -2")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower left", fontsize=13)
+    return fig
+
+
+# ==========================================================================
+# Lectures 02-04
 
 
 def rate_map(ax, lrs, betas, rates, title: str, ceiling=None, measured=None, optimum=None,
@@ -73,7 +258,7 @@ def lookahead_toy(theta, velocity, lr, beta, heavy_path, nesterov_path, steps: i
     lookahead = theta + beta * velocity
     landing = {"Heavy ball": theta + beta * velocity - lr * theta,
                "Nesterov": theta + beta * velocity - lr * lookahead}
-    fig, (ax_toy, ax_run) = plt.subplots(1, 2, figsize=(13, 5.8))
+    fig, (ax_toy, ax_run) = plt.subplots(1, 2, figsize=(12.5, 5.8))  # 13 pt legends stay >= 12 px at 1280x720
     grid = np.linspace(-1.1, 1.2, 200)
     ax_toy.plot(grid, grid**2 / 2, color="#5B7083")
     for point, name, color in [(theta, "ball", "black"), (lookahead, "look-ahead", color_for("Nesterov"))]:
@@ -102,7 +287,7 @@ def symptom_grid(cases: dict, columns: int = 2, panel_size=(6.5, 4.6)):
     """One panel per debugging case: the symptom (red-orange) over the fixed run (grey).
 
     Args:
-        cases: title -> dict with "steps" (x values), "symptom" and "fixed"
+        cases: title -> dict with "steps" (x values; default 1, 2, ...), "symptom" and "fixed"
             (y values, NaN-free), "ylabel", optional "log" (default True),
             "ylim" and "note" (text in the panel's corner, e.g. "inf at step 67").
     """
@@ -112,7 +297,7 @@ def symptom_grid(cases: dict, columns: int = 2, panel_size=(6.5, 4.6)):
     for ax, (title, case) in zip(axes.ravel(), cases.items()):
         draw = ax.semilogy if case.get("log", True) else ax.plot
         for key, color in [("fixed", FIXED_COLOR), ("symptom", SYMPTOM_COLOR)]:
-            steps = case.get(f"{key}_steps", case["steps"])
+            steps = case.get(f"{key}_steps", case.get("steps", np.arange(1, len(case[key]) + 1)))
             draw(steps[:len(case[key])], case[key], color=color, linewidth=2.4,
                  label="after the fix" if key == "fixed" else "symptom")
         if case.get("note"):
@@ -141,7 +326,7 @@ def frequency_response(betas, ax=None):
     Momentum is a low-pass filter on the gradient.
     """
     if ax is None:
-        fig, ax = plt.subplots(figsize=(11, 6))
+        fig, ax = plt.subplots(figsize=(11, 6), layout="constrained")
     omega = np.linspace(0, np.pi, 400)
     shades = plt.cm.Blues(np.linspace(0.45, 1.0, len(betas)))
     for beta, shade in zip(betas, shades):

@@ -428,7 +428,7 @@ def paths(landscape, trajectories, ax=None, bounds=None, markers: bool = True,
 
 def loss_curves(trajectories, ax=None, log: bool | None = None, title: str = "Loss per step",
                 ylabel: str | None = None, against_minimum: float | None = None,
-                landscape=None):
+                landscape=None, colors=None):
     """Loss against step for each trajectory, log y by default.
 
     Args:
@@ -440,6 +440,9 @@ def loss_curves(trajectories, ax=None, log: bool | None = None, title: str = "Lo
             landscape whose minimum is not 0 still works on a log axis.
         landscape: shortcut for against_minimum = the landscape's minimum
             value (ignored for landscapes unbounded below).
+        colors: one colour per trajectory, in order, for runs of the same
+            optimizer that must look different (lecture 01: just below and
+            just above the lr ceiling); default each optimizer's own colour.
 
     A diverged run ends in a cross at its last finite loss and its legend
     entry says "diverged at step k".
@@ -450,9 +453,13 @@ def loss_curves(trajectories, ax=None, log: bool | None = None, title: str = "Lo
         against_minimum = landscape.minimum_value
     if ylabel is None:
         ylabel = "loss" if not against_minimum else r"loss $-$ minimum"
+    runs = labelled(trajectories)
+    if colors is not None and len(colors) != len(runs):
+        raise ValueError(f"colors must give one colour per trajectory: {len(runs)} trajectories, "
+                         f"{len(colors)} colours")
     plotted = []
-    for label, traj in labelled(trajectories):
-        color = color_for(label)
+    for i, (label, traj) in enumerate(runs):
+        color = color_for(label) if colors is None else colors[i]
         for index in np.ndindex(*traj.batch_shape):
             losses = traj.valid_losses(index)
             if against_minimum is not None:
