@@ -25,18 +25,20 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import re
 import sys
 import time
 from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = {"01": "01_ravine.ipynb", "02": "02_momentum_nesterov.ipynb",
              "03": "03_saddles.ipynb", "04": "04_adaptive.ipynb"}
 
-# calibrate_06's runner and old-x86 environment, reused (it is a script, not a package)
+# calibrate_06's old-x86 environment, reused (it is a script, not a package)
 _spec = importlib.util.spec_from_file_location("calibrate_06", ROOT / "benchmarks" / "calibrate_06.py")
 calibrate_06 = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(calibrate_06)
@@ -89,14 +91,31 @@ def instrumented(nb, seed_shift: int, record: Path):
     return nb
 
 
+def execute(nb, env_extra: dict, record: Path) -> dict:
+    """calibrate_06's executor, but a cell that raises (a claim that can no longer
+    even be computed under a perturbation) is recorded, not fatal."""
+    saved = {k: os.environ.get(k) for k in env_extra}
+    os.environ.update(env_extra)
+    try:
+        NotebookClient(nb, timeout=1800, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+    result = json.loads(record.read_text())
+    result["errors"] = [c.get("id") for c in nb.cells if c.cell_type == "code"
+                        and any(o.output_type == "error" for o in c.outputs)]
+    return result
+
+
 def report(runs: dict) -> list[dict]:
     """One row per claim (matched by statement): values per run, spread, margin, ratio."""
     by_statement = {n: {c["statement"]: c for c in run["claims"]} for n, run in runs.items()}
     rows = []
     for first in next(iter(runs.values()))["claims"]:
         found = {n: claims[first["statement"]] for n, claims in by_statement.items() if first["statement"] in claims}
-        row = dict(statement=first["statement"], holds_everywhere=all(e["holds"] for e in found.values()),
-                   failing_in=[n for n, e in found.items() if not e["holds"]])
+        failing = [n for n in runs if n not in found or not found[n]["holds"]]  # missing: its cell raised
+        row = dict(statement=first["statement"], holds_everywhere=not failing, failing_in=failing)
         measured = {n: e.get("measured") for n, e in found.items()}
         if all(m is not None for m in measured.values()):
             columns = list(zip(*measured.values()))  # per element of the claim, its values over runs
@@ -136,8 +155,9 @@ def main(argv=None) -> int:
             seed_shift, env = PERTURBATIONS[name]
             record = out.parent / f"calibrate-{key}-{name}.json"
             start = time.perf_counter()
-            runs[name] = calibrate_06.execute(instrumented(load(key), seed_shift, record), env, record)
-            print(f"{key} {name}: {time.perf_counter() - start:.0f} s", flush=True)
+            runs[name] = execute(instrumented(load(key), seed_shift, record), env, record)
+            errors = f", cells that raised: {', '.join(runs[name]['errors'])}" if runs[name]["errors"] else ""
+            print(f"{key} {name}: {time.perf_counter() - start:.0f} s{errors}", flush=True)
         rows = report(runs)
         print_report(key, rows)
         result[key] = dict(runs=runs, claims=rows)
