@@ -92,3 +92,9 @@ lock:
 
 clean:
 	rm -rf $(VENV) test-artifacts site
+
+# Lectures 01-04's claims under perturbation (seeds, old x86): value, spread and
+# margin of each. See benchmarks/calibrate_lectures.py.
+.PHONY: calibrate-lectures
+calibrate-lectures: $(STAMP)
+	$(BIN)/python benchmarks/calibrate_lectures.py

@@ -47,7 +47,7 @@ def claim(statement: str, measured, expected, rel: float = 0.0, abs: float = 0.0
         ok = all(math.isclose(float(m), float(e), rel_tol=rel, abs_tol=abs)
                  for m, e in zip(measured_arr.ravel(), expected_arr.ravel()))
     RECORD.append(dict(statement=statement, value=None, above=None, below=None,
-                       margin=None, holds=ok))
+                       margin=None, holds=ok, **tolerance_record(measured_arr, expected_arr, rel, abs)))
     if not ok:
         message = (f"claim {statement!r} does not hold: the notebook computed {measured!r}, "
                    f"the text says {expected!r}. Update the prose or find what changed.")
@@ -56,6 +56,20 @@ def claim(statement: str, measured, expected, rel: float = 0.0, abs: float = 0.0
         print(f"FAILED: {statement}")
         return
     print(f"checked: {statement}")
+
+
+def tolerance_record(measured, expected, rel: float, abs: float) -> dict:
+    """What benchmarks/calibrate_lectures.py needs of an approximate `claim`: the
+    measured numbers and the slack left inside the tolerance (smallest over the
+    elements; None for an exact claim, which has no slack to measure)."""
+    if rel == abs == 0 or measured.dtype.kind not in "biuf" or expected.dtype.kind not in "biuf":
+        return dict(measured=None, slack=None)
+    m, e = measured.astype(float).ravel(), expected.astype(float).ravel()
+    with np.errstate(invalid="ignore"):
+        allowed = np.maximum(rel * np.maximum(np.abs(m), np.abs(e)), abs)
+        slack = allowed - np.abs(m - e)
+    slack = np.where(np.isfinite(slack), slack, np.where(m == e, np.inf, -np.inf))
+    return dict(measured=[float(v) for v in m], slack=float(slack.min()))
 
 
 def claim_bound(statement: str, value: float, *, above: float | None = None,

@@ -377,3 +377,222 @@ def race_grid(landscapes_by_track: dict, runs: dict, names, windows: dict, goals
     handles = [plt.Line2D([], [], color=color_for(name), linewidth=4) for name in names]
     fig.legend(handles, list(names), loc="outside lower center", ncols=3)
     return fig
+
+
+# ---------------------------------------------------------------------------
+# Lecture 04 (adaptive methods): the plotting boilerplate of its experiments.
+# Each takes the measured arrays as arguments and returns the Figure.
+# ---------------------------------------------------------------------------
+
+DIVERGED_COLOR = "#CC3311"
+
+
+def sparse_feature_errors(lrs, errors: dict, curves, diverges_from: float, floor: float = 1e-6):
+    """Lecture 04, section 1: the rare weight's error per sample, and both final errors per lr.
+
+    Args:
+        lrs: the swept learning rates, shape (n_lrs,).
+        errors: optimizer name -> |w - w_true| per step, shaped (steps, n_lrs, 2)
+            (weight 0 frequent, weight 1 rare); NaN/inf where a run diverged.
+        curves: (name, lr index, line style) of the runs drawn in the left panel.
+        diverges_from: the smallest lr at which SGD diverges (shaded from there).
+        floor: errors below it are drawn at it (exact zeros on a log axis).
+    """
+    fig, (ax_steps, ax_lr) = plt.subplots(1, 2, figsize=(13, 6), layout="constrained")
+    for name, i, line_style in curves:
+        series = errors[name][:, i, 1]
+        ax_steps.semilogy(np.arange(1, len(series) + 1), series, line_style, color=color_for(name),
+                          label=f"{name}, lr {lrs[i]:.3g}")
+    ax_steps.set(ylim=(floor, 3), xlabel="samples seen (steps)",
+                 ylabel=r"error of the rare weight $|w_2 - w_2^{true}|$", title="the rare weight crawls")
+    ax_steps.grid(True, alpha=0.3)
+    ax_steps.legend(loc="center right", fontsize=14)
+    for name, err in errors.items():
+        final = err[-1]
+        ok = np.isfinite(final).all(axis=-1)
+        for weight, marker, which in [(1, "o-", "rare $w_2$"), (0, "s:", "frequent $w_1$")]:
+            ax_lr.loglog(lrs[ok], np.maximum(final[ok, weight], floor), marker, color=color_for(name),
+                         label=f"{name}: {which}")
+    ax_lr.axvspan(diverges_from / 1.2, lrs[-1] * 1.2, color=DIVERGED_COLOR, alpha=0.12)
+    ax_lr.text(diverges_from * 1.2, 2 * floor, "SGD\ndiverges", color=DIVERGED_COLOR, fontsize=15)
+    ax_lr.set(ylim=(floor / 2, 5), xlabel="learning rate", title="final errors",
+              ylabel=f"error after {len(next(iter(errors.values())))} samples "
+                     f"(floor {np.format_float_scientific(floor, trim='-', exp_digits=1)})")
+    ax_lr.grid(True, which="both", alpha=0.3)
+    ax_lr.legend(fontsize=14, loc="lower left", ncols=2)
+    return fig
+
+
+def effective_lr_curves(t, measured: dict, predicted: dict, lr: float):
+    """Lecture 04, section 2: |step| / |g| per step, measured (coloured) over theory (dashed)."""
+    fig, ax = plt.subplots(figsize=(11, 6.5))
+    for name in measured:
+        ax.loglog(t, measured[name], color=color_for(name), label=f"{name}: measured")
+        ax.loglog(t, predicted[name], "--", color="black", linewidth=1.5)
+    ax.plot([], [], "--", color="black", linewidth=1.5, label="theory")
+    ax.axhline(lr, color="grey", linestyle=":", linewidth=2)
+    ax.text(1.3, lr * 1.15, f"lr = {lr:g}", color="grey", fontsize=14)
+    ax.set(xlabel="step t", ylabel="effective learning rate |step| / |g|",
+           title="Adagrad's step keeps shrinking; RMSprop's settles (|g| = 1)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def recovery_after_drop(relative_step, alphas, predicted_recovery, memories):
+    """Lecture 04, section 3: RMSprop's step / lr after the gradient shrinks, one curve per alpha.
+
+    Args:
+        relative_step: step / lr per step since the drop, shaped (steps, len(alphas)).
+        predicted_recovery: the theory's step count per alpha (dashed verticals).
+        memories: 1 / (1 - alpha) per alpha, for the legend.
+    """
+    fig, ax = plt.subplots(figsize=(11, 6.2))
+    shades = ["#FDB863", "#E69F00", "#8C5A00"]  # RMSprop's orange, light to dark
+    for i, (alpha, memory) in enumerate(zip(alphas, memories)):
+        ax.semilogy(np.arange(1, len(relative_step) + 1), relative_step[:, i], color=shades[i],
+                    label=fr"$\alpha$ = {alpha}  (memory {memory:.0f} steps)")
+        ax.axvline(predicted_recovery[i], color=shades[i], linestyle="--", linewidth=1.5)
+    ax.axhline(0.5, color="grey", linestyle=":", linewidth=2)
+    ax.set_xscale("log")
+    ax.set(xlabel="steps since the gradient shrank 100-fold", ylabel="step size / lr",
+           title="RMSprop re-adapts in a time $\\propto 1/(1-\\alpha)$ (dashed: theory)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper left")
+    return fig
+
+
+def decay_per_weight(weights: dict, pure_decay):
+    """Lecture 04, section 5: |w1| and |w2| per step for each decay method, beside (1 - lr lambda)^k.
+
+    Args:
+        weights: method name ("Adam + L2", "AdamW") -> weights per step, shaped (steps + 1, 2).
+        pure_decay: (1 - lr lambda)^k per step.
+    """
+    fig, axes = plt.subplots(1, len(weights), figsize=(13, 5.8), sharey=True, layout="constrained",
+                             squeeze=False)
+    for ax, (name, history) in zip(axes[0], weights.items()):
+        color = color_for("AdamW" if name == "AdamW" else "Adam")
+        ax.semilogy(np.abs(history[:, 0]), color=color, label="$w_1$: large gradients (10)")
+        ax.semilogy(np.abs(history[:, 1]), ":", color=color, linewidth=3.5,
+                    label="$w_2$: small gradients (0.01)")
+        ax.semilogy(pure_decay, "--", color="black", linewidth=1.5, label=r"$(1 - \mathrm{lr}\,\lambda)^k$")
+        ax.set(title=name, xlabel="step")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(loc="lower left", fontsize=14)
+    axes[0, 0].set(ylabel="|weight|", ylim=(1e-5, 2))
+    return fig
+
+
+def aligned_and_rotated_losses(curves: dict, tol: float, title: str):
+    """Lecture 04, section 6: loss per step, aligned (solid) and rotated (dashed), per optimizer.
+
+    Args:
+        curves: (optimizer name, where) -> (losses per step, legend label); `where`
+            is "aligned" for a solid line, anything else for a dashed one.
+        tol: the target loss, drawn dotted.
+    """
+    fig, ax = plt.subplots(figsize=(12, 7.5), layout="constrained")
+    for (name, where), (losses, label) in curves.items():
+        ax.loglog(np.arange(1, len(losses)), losses[1:], "-" if where == "aligned" else "--",
+                  color=color_for(name), label=label)
+    ax.axhline(tol, color="black", linestyle=":", linewidth=1.5)
+    ax.text(1.2, tol / 4, f"tolerance {tol:g}", fontsize=13)
+    ax.set(ylim=(1e-7, 1e4), xlabel="step", ylabel="loss", title=title)
+    ax.grid(True, which="both", alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=13)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Lecture 03 (saddles): the plotting boilerplate of its experiments.
+# ---------------------------------------------------------------------------
+
+def ridge_and_valley(landscape, trajectory, elev: float = 25, azim: float = -130):
+    """Lecture 03, section 2: x^2 - y^2 as a surface and a map, its ridge line and valley floor marked.
+
+    Args:
+        landscape: the saddle x^2 - y^2 (the ridge is theta_2 = 0, the valley floor theta_1 = 0).
+        trajectory: the run drawn on both panels.
+    """
+    from . import plotting  # plotting imports style only; kept local as in race_grid
+
+    fig = plotting.surface_and_contour(landscape, [trajectory], figsize=(13, 6.5), elev=elev, azim=azim)
+    ax3d, ax_map = fig.axes[0], fig.axes[1]
+    t = np.linspace(-2, 2, 50)
+    ax3d.plot(t, 0 * t, t**2, "--", color="black", linewidth=2.5, zorder=12)      # the ridge line
+    ax3d.plot(0 * t, t, -t**2, ":", color="black", linewidth=3, zorder=12)        # the valley floor
+    ax3d.tick_params(labelsize=14)
+    ax_map.axhline(0, linestyle="--", color="black", linewidth=2)
+    ax_map.axvline(0, linestyle=":", color="black", linewidth=2.5)
+    ax_map.text(-1.9, 0.12, "ridge line", fontsize=15, fontweight="bold")
+    ax_map.text(0.1, -1.85, "valley floor", fontsize=15, fontweight="bold", rotation=90)
+    return fig
+
+
+def leaving_the_ridge(landscape, paths: dict, runs: dict, bounds, thick: str = "SGD"):
+    """Lecture 03, section 3: the first steps on the map, and |theta_2| per step for each run.
+
+    Args:
+        paths: label -> Trajectory drawn on the map (the last drawn on top).
+        runs: optimizer name -> Trajectory whose |theta_2| is plotted.
+        thick: the run drawn with a thicker line (it hides under the others otherwise).
+    """
+    from . import plotting
+
+    fig, (ax_map, ax_y) = plt.subplots(1, 2, figsize=(12.5, 6.3), layout="constrained")
+    plotting.paths(landscape, paths, ax=ax_map, bounds=bounds, legend=False,
+                   title=f"the first {len(next(iter(paths.values())).xs) - 1} steps")
+    ax_map.add_patch(plt.Circle((0, 0), 1.0, fill=False, linestyle="--", linewidth=1.5, color="black"))
+    for name, traj in runs.items():
+        ax_y.semilogy(np.abs(traj.xs[:, 1]), color=color_for(name), linewidth=4 if name == thick else 2.5)
+    ax_y.axhline(1.0, color="black", linestyle="--", linewidth=1.5)
+    ax_y.set(ylim=(1e-7, 1e2), xlabel="step", ylabel=r"$|\theta_2|$ (off the ridge)", title="radius 1: dashed")
+    fig.legend(*ax_map.get_legend_handles_labels(), loc="outside lower center", ncols=4)
+    return fig
+
+
+def escape_time_against_offset(offsets, measured: dict, theory: dict, labels: dict, lr: float):
+    """Lecture 03, section 4: steps to leave radius 1 per starting offset, measured and in theory.
+
+    Args:
+        measured, theory: optimizer name -> steps per offset.
+        labels: optimizer name -> legend name.
+    """
+    fig, ax = plt.subplots(figsize=(11, 6.5))
+    for name, steps in measured.items():
+        ax.plot(offsets, steps, "o-", color=color_for(name), label=f"{labels[name]}: measured")
+    for name, steps in theory.items():
+        ax.plot(offsets, steps, "--", color=color_for(name), linewidth=2, label=f"{labels[name]}: theory")
+    ax.set_xscale("log")
+    ax.invert_xaxis()  # smaller offsets (harder starts) to the right
+    ax.set(xlabel=r"starting offset $\delta$ from the ridge line", ylabel="steps to leave radius 1",
+           title=f"Escape time from $x^2 - y^2$ (lr = {lr})")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper left", fontsize=12)
+    return fig
+
+
+def minima_fraction(dims, simulated, standard_error, plain, coin_flip, dean_majumdar_theta: float):
+    """Lecture 03, section 7: the fraction of critical points that are minima against dimension.
+
+    Args:
+        simulated, standard_error: the importance-sampled estimate per dimension.
+        plain: (estimate, error) rows of plain sampling for the first len(plain) dimensions.
+        coin_flip: 2^-n per dimension.
+    """
+    fig, ax = plt.subplots(figsize=(11, 6.5))
+    ax.semilogy(dims, coin_flip, "s--", color="black", label=r"coin-flip model $2^{-n}$")
+    ax.semilogy(dims, np.exp(-dean_majumdar_theta * dims**2), ":", color="#D55E00", linewidth=3,
+                label=r"Dean-Majumdar $e^{-n^2 \ln 3/4}$")
+    ax.errorbar(dims, simulated, yerr=2 * standard_error, fmt="o-", color="#332288", markersize=10, capsize=6,
+                label="GOE, importance sampled (2 s.e.)")
+    ax.semilogy(dims[:len(plain)], plain[:, 0], "x", color="#009E73", markersize=14, markeredgewidth=3,
+                label="GOE, plain sampling")
+    ax.semilogy([2], [(1 - 1 / np.sqrt(2)) / 2], "*", color="gold", markeredgecolor="black", markersize=22,
+                label=r"exact for $n = 2$")
+    ax.set(xlabel="dimension n", ylabel="fraction of critical points that are minima",
+           title="Minima become rare fast")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower left", fontsize=13)
+    return fig
