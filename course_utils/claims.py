@@ -60,16 +60,17 @@ def claim(statement: str, measured, expected, rel: float = 0.0, abs: float = 0.0
 
 def tolerance_record(measured, expected, rel: float, abs: float) -> dict:
     """What benchmarks/calibrate_lectures.py needs of an approximate `claim`: the
-    measured numbers and the slack left inside the tolerance (smallest over the
+    measured and expected numbers and the slack left inside the tolerance (smallest over the
     elements; None for an exact claim, which has no slack to measure)."""
     if rel == abs == 0 or measured.dtype.kind not in "biuf" or expected.dtype.kind not in "biuf":
-        return dict(measured=None, slack=None)
+        return dict(measured=None, expected=None, slack=None, rel=rel, abs=abs)
     m, e = measured.astype(float).ravel(), expected.astype(float).ravel()
     with np.errstate(invalid="ignore"):
         allowed = np.maximum(rel * np.maximum(np.abs(m), np.abs(e)), abs)
         slack = allowed - np.abs(m - e)
     slack = np.where(np.isfinite(slack), slack, np.where(m == e, np.inf, -np.inf))
-    return dict(measured=[float(v) for v in m], slack=float(slack.min()))
+    return dict(measured=[float(v) for v in m], expected=[float(v) for v in e], slack=float(slack.min()),
+                rel=rel, abs=abs)
 
 
 def claim_bound(statement: str, value: float, *, above: float | None = None,

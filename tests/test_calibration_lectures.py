@@ -34,12 +34,41 @@ def test_shift_seeds_moves_every_kind_of_literal_seed():
     assert shifted == "SEED = 1\nrng = np.random.default_rng(4)\nrun(..., seed=3)\nf(seed=batch_size + 1)\nseed=SEED"
 
 
+def approximate(statement, measured, expected, rel=0.0, abs=0.0):
+    """A claims.RECORD entry of an approximate claim, as claims.claim writes it."""
+    from course_utils.claims import tolerance_record
+    import numpy as np
+    m, e = np.array(measured, dtype=float), np.array(expected, dtype=float)
+    ok = bool(np.all(np.abs(m - e) <= np.maximum(rel * np.maximum(np.abs(m), np.abs(e)), abs)))
+    return dict(statement=statement, holds=ok, **tolerance_record(m, e, rel, abs))
+
+
 def test_the_report_measures_spread_and_slack_of_approximate_claims():
-    runs = {"a": {"claims": [dict(statement="x", holds=True, measured=[1.0], slack=0.5),
+    runs = {"a": {"claims": [approximate("x", [1.0], [1.0], abs=0.5),
                              dict(statement="exact", holds=True, measured=None, slack=None)]},
-            "b": {"claims": [dict(statement="x", holds=True, measured=[1.1], slack=0.4),
+            "b": {"claims": [approximate("x", [1.1], [1.0], abs=0.5),
                              dict(statement="exact", holds=False, measured=None, slack=None)]}}
-    approximate, exact = calibrate.report(runs)
-    assert approximate["spread"] == pytest.approx(0.1) and approximate["margin"] == 0.4
-    assert approximate["ratio"] == pytest.approx(4.0)
+    approximate_row, exact = calibrate.report(runs)
+    assert approximate_row["spread"] == pytest.approx(0.1) and approximate_row["margin"] == pytest.approx(0.4)
+    assert approximate_row["ratio"] == pytest.approx(4.0)
     assert "spread" not in exact and exact["failing_in"] == ["b"]
+
+
+def test_the_spread_is_that_of_the_error_when_the_expected_value_is_computed():
+    # A closed form of the sampled data moves with the data: only the difference must stay small.
+    runs = {"a": {"claims": [approximate("tracks", [10.0], [10.0], rel=0.01)]},
+            "b": {"claims": [approximate("tracks", [12.0], [12.05], rel=0.01)]}}
+    (row,) = calibrate.report(runs)
+    assert row["spread"] == pytest.approx(0.05)
+    assert row["margin"] == pytest.approx(0.1205 - 0.05)
+
+
+def test_each_element_is_judged_against_its_own_tolerance():
+    # A large and a small number in one claim: the large one's spread is not set against the small one's slack.
+    runs = {"a": {"claims": [approximate("two", [100.9, 1.0], [100.0, 1.0], rel=0.03)]},
+            "b": {"claims": [approximate("two", [99.1, 1.01], [100.0, 1.0], rel=0.03)]}}
+    (row,) = calibrate.report(runs)
+    large_ratio = (3.0 - 0.9) / 1.8
+    small_ratio = (0.03 * 1.01 - 0.01) / 0.01
+    assert row["ratio"] == pytest.approx(min(large_ratio, small_ratio))
+    assert row["margin"] == pytest.approx(0.03 * 1.01 - 0.01)
