@@ -312,7 +312,7 @@ def symptom_grid(cases: dict, columns: int = 2, panel_size=(6.5, 4.6)):
         ax.grid(alpha=0.3)
     for ax in axes.ravel()[len(cases):]:
         ax.axis("off")
-    axes[0, 0].legend(loc="lower left")
+    axes[0, 0].legend(loc="upper left")
     fig.tight_layout()
     return fig
 
