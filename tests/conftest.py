@@ -1,4 +1,5 @@
 """Shared test fixtures (the environment itself is set in ../conftest.py)."""
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,3 +13,12 @@ def artifacts_dir() -> Path:
     path = ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close every matplotlib figure a test opened, so none leaks into the next
+    (only where pyplot was imported: other tests need not load it)."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
@@ -15,12 +14,6 @@ from course_utils.optimizers import SGD  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("error")
 RAVINE = landscapes.ravine()
 START = [-5.0, 3.0]
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def labels(ax):

@@ -2,19 +2,12 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from course_utils import figures, landscapes, run  # noqa: E402
 from course_utils.optimizers import SGD, Adam  # noqa: E402
 from course_utils.style import color_for  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def test_sparse_feature_errors_draws_the_chosen_curves_and_skips_diverged_lrs():

@@ -21,12 +21,6 @@ RAVINE = landscapes.ravine()
 START = [-5.0, 3.0]
 
 
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
-
 def runs(steps=40):
     return [run(SGD(lr=0.05), RAVINE, START, steps), run(Adam(lr=0.3), RAVINE, START, steps)]
 
