@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.ticker import LogLocator, NullLocator
 
+from . import plotting
 from .style import color_for
 
 #: Colours for "the symptom" and "after the fix" in the debugging figures.
@@ -102,8 +103,6 @@ def condition_panels(problems: dict, condition: dict, bar_labels, bounds, title:
     """
     if len(problems) > 3 or len(bar_labels) != len(condition):
         raise ValueError("at most three problems, and one bar label per condition number")
-    from . import plotting  # plotting imports style only; kept local as in race_grid
-
     fig, axes = plt.subplots(2, 2, figsize=(12, 10.5))
     for ax, (name, (landscape, trajectory)) in zip(axes.ravel(), problems.items()):
         plotting.paths(landscape, trajectory, ax=ax, legend=False, bounds=bounds,
@@ -137,8 +136,6 @@ def map_and_curves(landscape, paths: dict, curves: dict, colors: dict, map_title
     """
     if set(paths) != set(curves) or not set(paths) <= set(colors):
         raise ValueError("paths and curves need the same labels, and every label a colour")
-    from . import plotting
-
     styles = styles or {}
     fig, (ax_map, ax_curves) = plt.subplots(1, 2, figsize=(13, 5.6), layout="constrained")
     plotting.contour(landscape, ax=ax_map, title=map_title)
@@ -351,8 +348,6 @@ def race_grid(landscapes_by_track: dict, runs: dict, names, windows: dict, goals
         goals: track -> the loss to reach, or None for a saddle (then the
             distance from the saddle is drawn, with radius 1 dotted).
     """
-    from . import plotting  # plotting imports style only; no cycle, kept local for clarity
-
     tracks = list(windows)
     fig, axes = plt.subplots(2, len(tracks), figsize=(4.4 * len(tracks), 9.5), layout="constrained",
                              gridspec_kw={"height_ratios": [1.15, 1]}, squeeze=False)
@@ -515,8 +510,6 @@ def ridge_and_valley(landscape, trajectory, elev: float = 25, azim: float = -130
         landscape: the saddle x^2 - y^2 (the ridge is theta_2 = 0, the valley floor theta_1 = 0).
         trajectory: the run drawn on both panels.
     """
-    from . import plotting  # plotting imports style only; kept local as in race_grid
-
     fig = plotting.surface_and_contour(landscape, [trajectory], figsize=(13, 6.5), elev=elev, azim=azim)
     ax3d, ax_map = fig.axes[0], fig.axes[1]
     t = np.linspace(-2, 2, 50)
@@ -538,8 +531,6 @@ def leaving_the_ridge(landscape, paths: dict, runs: dict, bounds, thick: str = "
         runs: optimizer name -> Trajectory whose |theta_2| is plotted.
         thick: the run drawn with a thicker line (it hides under the others otherwise).
     """
-    from . import plotting
-
     fig, (ax_map, ax_y) = plt.subplots(1, 2, figsize=(12.5, 6.3), layout="constrained")
     plotting.paths(landscape, paths, ax=ax_map, bounds=bounds, legend=False,
                    title=f"the first {len(next(iter(paths.values())).xs) - 1} steps")
