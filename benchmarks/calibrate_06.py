@@ -240,14 +240,21 @@ def execute(nb, env_extra: dict, record: Path, timeout: int = 1800, save_to: Pat
     return json.loads(record.read_text())
 
 
+def matched_claims(runs: dict):
+    """For each claim of the first run: (its record, run name -> that run's record of it).
+
+    Matched by statement, not position: a run of an older draft, or one whose cell
+    raised, may lack a claim or have another."""
+    by_statement = {n: {c["statement"]: c for c in run["claims"]} for n, run in runs.items()}
+    for first in next(iter(runs.values()))["claims"]:
+        yield first, {n: claims[first["statement"]] for n, claims in by_statement.items()
+                      if first["statement"] in claims}
+
+
 def report(runs: dict) -> list[dict]:
     """One row per claim: values per run, spread, margin, ratio, verdict everywhere."""
-    # Matched by statement, not position: a run of an older draft may lack a claim or have another.
-    by_statement = {n: {c["statement"]: c for c in run["claims"]} for n, run in runs.items()}
     rows = []
-    for first in next(iter(runs.values()))["claims"]:
-        found = {n: claims[first["statement"]] for n, claims in by_statement.items()
-                 if first["statement"] in claims}
+    for first, found in matched_claims(runs):
         entries = list(found.values())
         values = [e["value"] for e in entries]
         row = dict(statement=first["statement"], above=first["above"], below=first["below"],

@@ -126,10 +126,8 @@ def error_margins(found: dict) -> dict:
 
 def report(runs: dict) -> list[dict]:
     """One row per claim (matched by statement): values per run, spread, margin, ratio."""
-    by_statement = {n: {c["statement"]: c for c in run["claims"]} for n, run in runs.items()}
     rows = []
-    for first in next(iter(runs.values()))["claims"]:
-        found = {n: claims[first["statement"]] for n, claims in by_statement.items() if first["statement"] in claims}
+    for first, found in calibrate_06.matched_claims(runs):
         failing = [n for n in runs if n not in found or not found[n]["holds"]]  # missing: its cell raised
         row = dict(statement=first["statement"], holds_everywhere=not failing, failing_in=failing)
         measured = {n: e.get("measured") for n, e in found.items()}
