@@ -24,8 +24,11 @@ from matplotlib.ticker import LogLocator, NullLocator
 from . import plotting
 from .style import color_for
 
-#: Colours for "the symptom" and "after the fix" in the debugging figures.
-SYMPTOM_COLOR = "#D55E00"
+#: Every "diverges" mark in the lectures, and the symptom in the debugging
+#: figures: Paul Tol's vibrant red, which is no optimizer's colour (style.py).
+DIVERGED_COLOR = "#CC3311"
+SYMPTOM_COLOR = DIVERGED_COLOR
+#: "After the fix" and the theory curves of lecture 01.
 FIXED_COLOR = "#4D4D4D"
 
 
@@ -54,14 +57,14 @@ def rate_against_lr(lrs, shallow, steep, rate, measured_lrs, measured, best_lr: 
     right = float(np.max(lrs))
     fig, ax = plt.subplots(figsize=(11, 6.2), layout="constrained")
     ax.plot(lrs, shallow, "--", color="#009E73", linewidth=1.8, label=r"shallow: $|1-\mathrm{lr}\,\lambda_{\min}|$")
-    ax.plot(lrs, steep, "--", color="#D55E00", linewidth=1.8, label=r"steep: $|1-\mathrm{lr}\,\lambda_{\max}|$")
+    ax.plot(lrs, steep, "--", color=DIVERGED_COLOR, linewidth=1.8, label=r"steep: $|1-\mathrm{lr}\,\lambda_{\max}|$")
     ax.plot(lrs, rate, color=FIXED_COLOR, label="theory: the larger of the two")
     ax.plot(measured_lrs, measured, "o", color=FIXED_COLOR, markeredgecolor="black",
             label="measured (late window)")
     ax.axvline(best_lr, color="#0072B2", linestyle=":", linewidth=2.2)
     ax.text(best_lr - 0.002, 0.15, r"best: $2/(\lambda_{\min}+\lambda_{\max})$", color="#0072B2", ha="right")
-    ax.axvspan(ceiling, right, color="#D55E00", alpha=0.12)
-    ax.text(ceiling + 0.0015, 0.15, "diverges", color="#D55E00")
+    ax.axvspan(ceiling, right, color=DIVERGED_COLOR, alpha=0.12)
+    ax.text(ceiling + 0.0015, 0.15, "diverges", color=DIVERGED_COLOR)
     ax.set(ylim=(0, 1.25), xlim=(0, right), xlabel="learning rate", ylabel="contraction per step",
            title="GD on the ravine: rate against learning rate")
     ax.grid(alpha=0.3)
@@ -232,7 +235,7 @@ def rate_map(ax, lrs, betas, rates, title: str, ceiling=None, measured=None, opt
                        linewidths=1.0)
     ax.clabel(lines, fmt="%.2f", fontsize=14)
     if ceiling is not None:
-        ax.plot(ceiling[1], ceiling[0], color="#D55E00", linewidth=3, label="stability ceiling")
+        ax.plot(ceiling[1], ceiling[0], color=DIVERGED_COLOR, linewidth=3, label="stability ceiling")
     if measured is not None:
         ax.scatter(measured[0], measured[1], c=measured[2], cmap="viridis", norm=norm, s=140,
                    edgecolors="white", linewidths=2, zorder=5, label="measured runs")
@@ -281,7 +284,7 @@ def lookahead_toy(theta, velocity, lr, beta, heavy_path, nesterov_path, steps: i
 
 
 def symptom_grid(cases: dict, columns: int = 2, panel_size=(6.5, 4.6)):
-    """One panel per debugging case: the symptom (red-orange) over the fixed run (grey).
+    """One panel per debugging case: the symptom (red) over the fixed run (grey).
 
     Args:
         cases: title -> dict with "steps" (x values; default 1, 2, ...), "symptom" and "fixed"
@@ -378,8 +381,6 @@ def race_grid(landscapes_by_track: dict, runs: dict, names, windows: dict, goals
 # Lecture 04 (adaptive methods): the plotting boilerplate of its experiments.
 # Each takes the measured arrays as arguments and returns the Figure.
 # ---------------------------------------------------------------------------
-
-DIVERGED_COLOR = "#CC3311"
 
 
 def sparse_feature_errors(lrs, errors: dict, curves, diverges_from: float, floor: float = 1e-6):

@@ -120,3 +120,11 @@ def test_symptom_grid_counts_steps_from_one_when_none_are_given():
                                              ylabel="loss")})
     fixed, symptom = fig.axes[0].lines
     assert list(symptom.get_xdata()) == [1, 2, 3] and list(fixed.get_xdata()) == [1, 2]
+
+
+def test_diverges_marks_use_one_red_that_no_optimizer_has():
+    assert figures.DIVERGED_COLOR not in style.OPTIMIZER_COLORS.values()
+    lrs = np.linspace(0.01, 0.2, 5)
+    fig = figures.rate_against_lr(lrs, lrs, lrs, lrs, lrs[:2], lrs[:2], best_lr=0.1, ceiling=0.15)
+    texts = {t.get_text(): t.get_color() for t in fig.axes[0].texts}
+    assert texts["diverges"] == figures.DIVERGED_COLOR
