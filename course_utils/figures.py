@@ -410,12 +410,12 @@ def sparse_feature_errors(lrs, errors: dict, curves, diverges_from: float, floor
             ax_lr.loglog(lrs[ok], np.maximum(final[ok, weight], floor), marker, color=color_for(name),
                          label=f"{name}: {which}")
     ax_lr.axvspan(diverges_from / 1.2, lrs[-1] * 1.2, color=DIVERGED_COLOR, alpha=0.12)
-    ax_lr.text(diverges_from * 1.2, 2 * floor, "SGD\ndiverges", color=DIVERGED_COLOR, fontsize=15)
+    ax_lr.text(diverges_from * 1.2, 30 * floor, "SGD\ndiverges", color=DIVERGED_COLOR, fontsize=15)
     ax_lr.set(ylim=(floor / 2, 5), xlabel="learning rate", title="final errors",
               ylabel=f"error after {len(next(iter(errors.values())))} samples "
                      f"(floor {np.format_float_scientific(floor, trim='-', exp_digits=1)})")
     ax_lr.grid(True, which="both", alpha=0.3)
-    ax_lr.legend(fontsize=14, loc="lower left", ncols=2)
+    ax_lr.legend(fontsize=13, loc="upper right", framealpha=0.95)
     return fig
 
 
