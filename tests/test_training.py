@@ -86,6 +86,7 @@ def test_every_optimizer_starts_from_the_same_weights(small):
 
 def test_seed_stack_rows_are_the_single_networks_and_agree_with_them(small):
     stack = SeedStack((0, 5, 2))
+    assert [tuple(w.shape) for w in stack.weights] == [(3, 784, 256), (3, 256, 128), (3, 128, 10)]
     for i, seed in enumerate((0, 5, 2)):
         single = make_mlp(seed)
         member = stack.member(i)
@@ -97,6 +98,13 @@ def test_seed_stack_rows_are_the_single_networks_and_agree_with_them(small):
             torch.testing.assert_close(own, shared, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="at least one seed"):
         SeedStack(())
+
+
+def test_batch_rows_equals_advanced_indexing_exactly(small):
+    index = torch.stack([torch.randperm(len(small.y_train))[:7] for _ in range(3)])
+    for tensor in (small.x_train, small.y_train):
+        got = training.batch_rows(tensor, index)
+        assert got.shape == (3, 7, *tensor.shape[1:]) and torch.equal(got, tensor[index])
 
 
 def test_stacked_training_equals_separate_training_seed_by_seed(small):
@@ -212,7 +220,7 @@ def test_clipping_is_per_seed_and_matches_torch(small):
     for i, net in enumerate(singles):
         expected = torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         assert norms[i].item() == pytest.approx(expected.item(), rel=1e-4)
-        torch.testing.assert_close(stack.weights[0].grad[i], net[0].weight.grad, rtol=1e-4, atol=1e-7)
+        torch.testing.assert_close(stack.weights[0].grad[i].T, net[0].weight.grad, rtol=1e-4, atol=1e-7)
     assert norms[1] > 50 * norms[0]
 
 
