@@ -15,7 +15,19 @@ Measures, with the same thread count for all:
   2. dataloader: the same model, optimizer and batch size in the usual tutorial
      style - a map-style Dataset whose __getitem__ normalises and returns one
      sample, DataLoader(batch_size=128, shuffle=True), loss.item() every step;
-  3. matmul peak: torch.mm of two 1024x1024 float32 matrices, repeated.
+  3. matmul peak: torch.mm of two 1024x1024 float32 matrices, repeated;
+  4. the work that grows with k, timed alone at the step's shapes for one
+     seed and for --seeds seeds and scaled to an epoch: the eight batched
+     matrix products of a step (three forward, three weight gradients, two
+     input gradients; the first layer needs none), and optimizer.step(),
+     which reads and writes every weight, gradient and momentum buffer.
+
+From 4 it prints a floor: the batched / one-seed ratio that batching would
+reach if it shared every other cost of a step perfectly (the k-seed products
+and update plus one seed's remaining time, over one seed's epoch). Batching
+cannot make the products cheaper per FLOP where one seed's already run near
+the matmul peak, nor the update cheaper per byte, so on such a machine the
+ratio cannot go below this floor, whatever the harness does.
 
 It prints both epoch times, their ratio (dataloader / harness), the harness's
 FLOP rate and its share of the matmul peak. FLOPs per epoch are counted as
@@ -101,6 +113,54 @@ def matmul_gflops(n: int = 1024, reps: int = 30, trials: int = 3) -> float:
     return 2 * n**3 * reps / best / 1e9
 
 
+def step_products(k: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The operands of one training step's batched matrix products, k seeds.
+
+    The shapes are those of SeedStack's forward (h @ weight, weight (k, in, out))
+    and of its backward: each layer's weight gradient h^T @ g, and the input
+    gradient g @ weight^T of every layer but the first (the images need none).
+    tests/test_benchmarks.py checks them against the products a real step runs.
+    """
+    products = []
+    for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:]):
+        h, w, g = torch.randn(k, BATCH, fan_in), torch.randn(k, fan_in, fan_out), torch.randn(k, BATCH, fan_out)
+        products += [(h, w), (h.transpose(1, 2), g)]
+        if fan_in != SIZES[0]:
+            products.append((g, w.transpose(1, 2)))
+    return products
+
+
+def products_epoch(k: int, n: int, reps: int = 200, trials: int = 3) -> float:
+    """Seconds per epoch spent in one training step's matrix products alone, k seeds."""
+    products = step_products(k)
+    for a, b in products:  # warm-up
+        torch.bmm(a, b)
+    best = float("inf")
+    for _ in range(trials):
+        start = time.perf_counter()
+        for _ in range(reps):
+            for a, b in products:
+                torch.bmm(a, b)
+        best = min(best, time.perf_counter() - start)
+    return best / reps * n / BATCH
+
+
+def update_epoch(k: int, n: int, reps: int = 200, trials: int = 3) -> float:
+    """Seconds per epoch spent in optimizer.step() alone for a SeedStack of k seeds."""
+    model = training.SeedStack(tuple(range(k)), SIZES)
+    for p in model.parameters():
+        p.grad = torch.randn_like(p) * 1e-3
+    optimizer = sgd_momentum(model.parameters())
+    optimizer.step()  # creates the momentum buffers
+    best = float("inf")
+    for _ in range(trials):
+        start = time.perf_counter()
+        for _ in range(reps):
+            optimizer.step()
+        best = min(best, time.perf_counter() - start)
+    return best / reps * n / BATCH
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2)
@@ -121,6 +181,8 @@ def main(argv=None) -> None:
     dataloader_epoch(x_train[:5000], y_train[:5000], seed=0)
     harness, loader, peak = float("inf"), float("inf"), 0.0
     batched, one_by_one = float("inf"), float("inf")
+    products_one, products_k = float("inf"), float("inf")
+    update_one, update_k = float("inf"), float("inf")
     for r in range(1, args.repeats + 1):
         seeds = tuple(range(r * k, (r + 1) * k))
         batched = min(batched, harness_epoch(tensors, seeds=seeds))
@@ -128,6 +190,10 @@ def main(argv=None) -> None:
         harness = min(harness, harness_epoch(tensors, seeds=(r,)))
         loader = min(loader, dataloader_epoch(x_train, y_train, seed=r))
         peak = max(peak, matmul_gflops())
+        products_one = min(products_one, products_epoch(1, n))
+        products_k = min(products_k, products_epoch(k, n))
+        update_one = min(update_one, update_epoch(1, n))
+        update_k = min(update_k, update_epoch(k, n))
 
     flops = 3 * 2 * n * sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:]))
     rate = flops / harness / 1e9
@@ -140,6 +206,12 @@ def main(argv=None) -> None:
     print(f"batched / one seed                  {batched / harness:7.2f} x   (target <= 2; "
           f"the arithmetic alone is {k} x)")
     print(f"one after the other / batched       {one_by_one / batched:7.2f} x")
+    print(f"products alone, one seed / {k} seeds    {products_one:7.3f} / {products_k:.3f} s per epoch "
+          f"({products_k / products_one:.2f} x; {100 * products_one / harness:.0f}% of one seed's epoch)")
+    print(f"optimizer.step alone, one / {k} seeds  {update_one:7.3f} / {update_k:.3f} s per epoch "
+          f"({update_k / update_one:.2f} x; {100 * update_one / harness:.0f}% of one seed's epoch)")
+    floor = (products_k + update_k + harness - products_one - update_one) / harness
+    print(f"floor for batched / one seed        {floor:7.2f} x   (everything but products and update shared)")
     print(f"harness epoch, one seed             {harness:7.3f} s")
     print(f"Dataset + DataLoader epoch          {loader:7.3f} s")
     print(f"ratio DataLoader / harness          {loader / harness:7.2f} x   (target >= 1.3)")
@@ -147,6 +219,8 @@ def main(argv=None) -> None:
     print(f"harness FLOP rate                   {rate:7.1f} GFLOP/s")
     print(f"matmul peak (1024^2 float32 mm)     {peak:7.1f} GFLOP/s")
     print(f"harness share of matmul peak        {100 * rate / peak:7.1f} %   (target >= 40%)")
+    batched_rate = k * flops / batched / 1e9
+    print(f"{k} seeds batched: FLOP rate           {batched_rate:7.1f} GFLOP/s ({100 * batched_rate / peak:.1f}% of the peak)")
 
 
 if __name__ == "__main__":
