@@ -100,17 +100,22 @@ def dataloader_epoch(images, labels, seed: int) -> float:
     return time.perf_counter() - start
 
 
-def matmul_gflops(n: int = 1024, reps: int = 30, trials: int = 3) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    out = torch.empty(n, n)
-    torch.mm(a, b, out=out)  # warm-up
+def seconds_per_call(action, reps: int, trials: int) -> float:
+    """The best of `trials` rounds of `reps` calls to action(), per call (after one warm-up call)."""
+    action()
     best = float("inf")
     for _ in range(trials):
         start = time.perf_counter()
         for _ in range(reps):
-            torch.mm(a, b, out=out)
+            action()
         best = min(best, time.perf_counter() - start)
-    return 2 * n**3 * reps / best / 1e9
+    return best / reps
+
+
+def matmul_gflops(n: int = 1024, reps: int = 30, trials: int = 3) -> float:
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    out = torch.empty(n, n)
+    return 2 * n**3 / seconds_per_call(lambda: torch.mm(a, b, out=out), reps, trials) / 1e9
 
 
 def step_products(k: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -133,16 +138,12 @@ def step_products(k: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
 def products_epoch(k: int, n: int, reps: int = 200, trials: int = 3) -> float:
     """Seconds per epoch spent in one training step's matrix products alone, k seeds."""
     products = step_products(k)
-    for a, b in products:  # warm-up
-        torch.bmm(a, b)
-    best = float("inf")
-    for _ in range(trials):
-        start = time.perf_counter()
-        for _ in range(reps):
-            for a, b in products:
-                torch.bmm(a, b)
-        best = min(best, time.perf_counter() - start)
-    return best / reps * n / BATCH
+
+    def step():
+        for a, b in products:
+            torch.bmm(a, b)
+
+    return seconds_per_call(step, reps, trials) * n / BATCH
 
 
 def update_epoch(k: int, n: int, reps: int = 200, trials: int = 3) -> float:
@@ -151,14 +152,7 @@ def update_epoch(k: int, n: int, reps: int = 200, trials: int = 3) -> float:
     for p in model.parameters():
         p.grad = torch.randn_like(p) * 1e-3
     optimizer = sgd_momentum(model.parameters())
-    optimizer.step()  # creates the momentum buffers
-    best = float("inf")
-    for _ in range(trials):
-        start = time.perf_counter()
-        for _ in range(reps):
-            optimizer.step()
-        best = min(best, time.perf_counter() - start)
-    return best / reps * n / BATCH
+    return seconds_per_call(optimizer.step, reps, trials) * n / BATCH  # the warm-up creates the buffers
 
 
 def main(argv=None) -> None:
