@@ -37,6 +37,9 @@ import nbformat
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from course_utils.claims import tolerance_slack  # noqa: E402
+
 NOTEBOOKS = {"01": "01_ravine.ipynb", "02": "02_momentum_nesterov.ipynb",
              "03": "03_saddles.ipynb", "04": "04_adaptive.ipynb"}
 
@@ -111,12 +114,11 @@ def error_margins(found: dict) -> dict:
     and a small number is not judged by the large one's spread against the small one's slack.
     """
     ratios, spreads, margins = [], [], []
+    rel, abs_ = (next(iter(found.values())).get(key, 0.0) for key in ("rel", "abs"))
     for k in range(len(next(iter(found.values()))["measured"])):
         measured = np.array([e["measured"][k] for e in found.values()])
         expected = np.array([e["expected"][k] for e in found.values()])
-        rel, abs_ = (next(iter(found.values())).get(key, 0.0) for key in ("rel", "abs"))
-        allowed = np.maximum(rel * np.maximum(np.abs(measured), np.abs(expected)), abs_)
-        slack = (allowed - np.abs(measured - expected)).min()
+        slack = tolerance_slack(measured, expected, rel, abs_).min()
         spread = np.ptp(measured - expected)
         spreads.append(spread)
         margins.append(slack)

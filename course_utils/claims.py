@@ -58,6 +58,19 @@ def claim(statement: str, measured, expected, rel: float = 0.0, abs: float = 0.0
     print(f"checked: {statement}")
 
 
+def tolerance_slack(measured, expected, rel: float, abs: float) -> np.ndarray:
+    """How far inside `claim`'s tolerance each element lies, elementwise (negative: outside).
+
+    The tolerance is math.isclose's, max(rel * max(|measured|, |expected|), abs).
+    Where that difference is not finite (infinities), equal values get +inf and
+    others -inf, as math.isclose would judge them.
+    """
+    m, e = np.asarray(measured, dtype=float), np.asarray(expected, dtype=float)
+    with np.errstate(invalid="ignore"):
+        slack = np.maximum(rel * np.maximum(np.abs(m), np.abs(e)), abs) - np.abs(m - e)
+    return np.where(np.isfinite(slack), slack, np.where(m == e, np.inf, -np.inf))
+
+
 def tolerance_record(measured, expected, rel: float, abs: float) -> dict:
     """What benchmarks/calibrate_lectures.py needs of an approximate `claim`: the
     measured and expected numbers and the slack left inside the tolerance (smallest over the
@@ -65,12 +78,8 @@ def tolerance_record(measured, expected, rel: float, abs: float) -> dict:
     if rel == abs == 0 or measured.dtype.kind not in "biuf" or expected.dtype.kind not in "biuf":
         return dict(measured=None, expected=None, slack=None, rel=rel, abs=abs)
     m, e = measured.astype(float).ravel(), expected.astype(float).ravel()
-    with np.errstate(invalid="ignore"):
-        allowed = np.maximum(rel * np.maximum(np.abs(m), np.abs(e)), abs)
-        slack = allowed - np.abs(m - e)
-    slack = np.where(np.isfinite(slack), slack, np.where(m == e, np.inf, -np.inf))
-    return dict(measured=[float(v) for v in m], expected=[float(v) for v in e], slack=float(slack.min()),
-                rel=rel, abs=abs)
+    return dict(measured=[float(v) for v in m], expected=[float(v) for v in e],
+                slack=float(tolerance_slack(m, e, rel, abs).min()), rel=rel, abs=abs)
 
 
 def claim_bound(statement: str, value: float, *, above: float | None = None,

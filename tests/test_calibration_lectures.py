@@ -36,10 +36,10 @@ def test_shift_seeds_moves_every_kind_of_literal_seed():
 
 def approximate(statement, measured, expected, rel=0.0, abs=0.0):
     """A claims.RECORD entry of an approximate claim, as claims.claim writes it."""
-    from course_utils.claims import tolerance_record
+    from course_utils.claims import tolerance_record, tolerance_slack
     import numpy as np
     m, e = np.array(measured, dtype=float), np.array(expected, dtype=float)
-    ok = bool(np.all(np.abs(m - e) <= np.maximum(rel * np.maximum(np.abs(m), np.abs(e)), abs)))
+    ok = bool(tolerance_slack(m, e, rel, abs).min() >= 0)
     return dict(statement=statement, holds=ok, **tolerance_record(m, e, rel, abs))
 
 
