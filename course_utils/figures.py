@@ -444,7 +444,7 @@ def recovery_after_drop(relative_step, alphas, predicted_recovery, memories):
         memories: 1 / (1 - alpha) per alpha, for the legend.
     """
     fig, ax = plt.subplots(figsize=(11, 6.2))
-    shades = ["#FDB863", "#E69F00", "#8C5A00"]  # RMSprop's orange, light to dark
+    shades = ["#FDB863", color_for("RMSprop"), "#8C5A00"]  # RMSprop's orange, light to dark
     for i, (alpha, memory) in enumerate(zip(alphas, memories)):
         ax.semilogy(np.arange(1, len(relative_step) + 1), relative_step[:, i], color=shades[i],
                     label=fr"$\alpha$ = {alpha}  (memory {memory:.0f} steps)")
